@@ -1,0 +1,79 @@
+/* The self-test runner: KTAP version 1 on the console, then "N passed, N failed". */
+#include <stdarg.h>
+#include "kernel/ktest.h"
+#include "kernel/kprintf.h"
+#include "kernel/string.h"
+
+extern const struct ktest __start_ktests[], __stop_ktests[];
+
+static unsigned current_failures;      /* failed expectations of the running test */
+struct arch_jmp_buf ktest_trap_buf;
+static struct trap_info *trap_catch;   /* where a caught trap is reported, NULL when disarmed */
+
+void ktest_log(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	kprintf("    # ");
+	vkprintf(fmt, ap);
+	kprintf("\n");
+	va_end(ap);
+}
+
+void ktest_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	kprintf("    # %s:%d: ", file, line);
+	vkprintf(fmt, ap);
+	kprintf("\n");
+	va_end(ap);
+	current_failures++;
+}
+
+bool ktest_streq(const char *a, const char *b)
+{
+	return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+void ktest_trap_arm(struct trap_info *info)
+{
+	trap_catch = info;
+}
+
+void ktest_trap_disarm(void)
+{
+	trap_catch = NULL;
+}
+
+void ktest_trap_catch(const struct trap_info *info)
+{
+	if (!trap_catch)
+		return;
+	*trap_catch = *info;
+	trap_catch = NULL;
+	arch_longjmp(&ktest_trap_buf, 1);
+}
+
+int ktest_run_all(void)
+{
+	unsigned total = (unsigned)(__stop_ktests - __start_ktests);
+	unsigned passed = 0, failed = 0;
+
+	kprintf("KTAP version 1\n1..%u\n", total);
+	for (unsigned i = 0; i < total; i++) {
+		const struct ktest *t = &__start_ktests[i];
+		current_failures = 0;
+		t->fn();
+		ktest_trap_disarm();
+		if (current_failures) {
+			kprintf("not ok %u %s\n", i + 1, t->name);
+			failed++;
+		} else {
+			kprintf("ok %u %s\n", i + 1, t->name);
+			passed++;
+		}
+	}
+	kprintf("%u passed, %u failed\n", passed, failed);
+	return (int)failed;
+}

@@ -1,0 +1,27 @@
+/* Generic trap handling: the exception fixup table and the unexpected-trap report. */
+#ifndef KERNEL_TRAP_H
+#define KERNEL_TRAP_H
+
+#include "kernel/arch.h"
+
+/* An exception fixup: a fault at INSN (a kernel instruction that may fault by design, such as a
+ * usercopy load) resumes at FIXUP instead of panicking. Arch assembly emits the entries into the
+ * "extable" section with the EXTABLE_ENTRY macro of its arch_types.h. */
+struct extable_entry {
+	uintptr_t insn;
+	uintptr_t fixup;
+};
+
+/* Returns the fixup address for a fault at PC, or 0 when PC may not fault. */
+uintptr_t extable_lookup(uintptr_t pc);
+
+/* The trap_info of the last fault resumed through the fixup table (for the self-tests). */
+extern struct trap_info trap_last_fixup;
+
+/* How many kernel breakpoints trap_dispatch has handled (the register round-trip test checks it). */
+extern unsigned long trap_breakpoint_count;
+
+/* Prints the decoded trap and every register. */
+void trap_report(const struct trap_frame *tf, const struct trap_info *info);
+
+#endif
