@@ -8,5 +8,6 @@
 int kprintf(const char *fmt, ...) __printf(1, 2);
 int vkprintf(const char *fmt, va_list args);
 void kputs(const char *s);       /* writes S as it is, no newline added */
+void kprintf_force_unlock(void);  /* panic path only: frees the console lock whoever holds it */
 
 #endif

@@ -4,8 +4,6 @@
 #include "kernel/kprintf.h"
 #include "kernel/arch.h"
 
-void kprintf_force_unlock(void);
-
 /* Exit status the test script reads as "the kernel panicked". */
 #define EXIT_PANIC 3
 

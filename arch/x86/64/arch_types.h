@@ -1,0 +1,49 @@
+/* The x86_64 types and constants kernel/arch.h asks for: the trap frame, the jump buffer of
+ * arch_setjmp, the self-test constants and the exception-table macro. Includable from C and
+ * assembly (the assembly sees only the constants and macros). */
+#ifndef ARCH_X86_64_ARCH_TYPES_H
+#define ARCH_X86_64_ARCH_TYPES_H
+
+#include "x86_mode.h"
+#include "trap_frame.h"
+
+#define ARCH_NAME "x86_64"
+
+/* Nothing is mapped in the low 4 GiB once boot removed the identity map. */
+#define ARCH_TEST_UNMAPPED_ADDR            0x10000UL
+#define ARCH_TRAP_VECTOR_KERNEL_DATA_FAULT 14
+#define ARCH_TRAP_NAME_KERNEL_DATA_FAULT   "page fault"
+
+#define X86_ASM_PTR .quad
+
+/* arch_setjmp's buffer: the callee-saved registers, the stack pointer after return and the
+ * return address. */
+#define JB_RBX 0
+#define JB_RBP 8
+#define JB_R12 16
+#define JB_R13 24
+#define JB_R14 32
+#define JB_R15 40
+#define JB_RSP 48
+#define JB_RIP 56
+
+#ifndef __ASSEMBLY__
+struct arch_jmp_buf {
+	uint64_t rbx, rbp, r12, r13, r14, r15;
+	uint64_t rsp;
+	uint64_t rip;
+};
+
+_Static_assert(offsetof(struct arch_jmp_buf, rbx) == JB_RBX, "jmp_buf.rbx");
+_Static_assert(offsetof(struct arch_jmp_buf, rbp) == JB_RBP, "jmp_buf.rbp");
+_Static_assert(offsetof(struct arch_jmp_buf, r12) == JB_R12, "jmp_buf.r12");
+_Static_assert(offsetof(struct arch_jmp_buf, r13) == JB_R13, "jmp_buf.r13");
+_Static_assert(offsetof(struct arch_jmp_buf, r14) == JB_R14, "jmp_buf.r14");
+_Static_assert(offsetof(struct arch_jmp_buf, r15) == JB_R15, "jmp_buf.r15");
+_Static_assert(offsetof(struct arch_jmp_buf, rsp) == JB_RSP, "jmp_buf.rsp");
+_Static_assert(offsetof(struct arch_jmp_buf, rip) == JB_RIP, "jmp_buf.rip");
+#endif
+
+#include "x86_asm.h"
+
+#endif

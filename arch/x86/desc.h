@@ -1,0 +1,21 @@
+/* The x86 descriptor tables: the GDT (flat kernel and user segments plus the TSS) and the IDT
+ * (a gate for each of the 256 vectors, pointing at the stubs of trap_entry.S). */
+#ifndef ARCH_X86_DESC_H
+#define ARCH_X86_DESC_H
+
+#include "kernel/compiler.h"
+#include "x86.h"
+
+/* The boot CPU's task state segment (ring-0 stack for traps from ring 3, double-fault stack). */
+extern struct x86_tss x86_tss;
+
+/* The per-vector entry stubs of trap_entry.S, one address per vector. */
+extern const uintptr_t x86_trap_stubs[X86_IDT_VECTORS];
+
+/* Installs the GDT, reloads every segment register and loads the task register. */
+void x86_gdt_init(void);
+
+/* Fills the IDT with a kernel-only interrupt gate per vector and loads it. */
+void x86_idt_init(void);
+
+#endif
