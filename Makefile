@@ -46,7 +46,7 @@ SRCS := $(ARCH_SRCS) $(GENERIC_SRCS)
 OBJS := $(patsubst %,$(OBJ)/%.o,$(SRCS))
 KERNEL := $(BUILD)/kernel.elf
 
-.PHONY: all kernel image run test debug bench clean deps host-test compile_commands.json
+.PHONY: all kernel image run test debug bench clean deps host-test print-qemu compile_commands.json
 .DEFAULT_GOAL := all
 
 all: kernel compile_commands.json
@@ -89,9 +89,9 @@ debug: image
 	@echo "QEMU is halted; in another terminal: gdb-multiarch -x $(BUILD)/gdbinit"
 	$(QEMU) $(QEMU_ACCEL) $(QEMU_FLAGS) -serial stdio -display none -monitor none -S -s
 
-# One boot for the test script: serial to LOG, QEMU's status out as the exit status.
-boot-log: image
-	$(QEMU) $(QEMU_ACCEL) $(QEMU_FLAGS) -serial file:$(LOG) -display none -monitor none
+# The QEMU command the test script runs for one boot, with the serial console going to LOG.
+print-qemu:
+	@echo $(QEMU) $(QEMU_ACCEL) $(QEMU_FLAGS) -serial file:$(LOG) -display none -monitor none
 
 # make test: all arches unless ARCH was given on the command line.
 TEST_ARCHES := $(if $(filter command line environment,$(origin ARCH)),$(ARCH),x86_64 i686 aarch64)

@@ -29,10 +29,15 @@ static void sort_u64(paddr_t *v, unsigned n)
 
 bool boot_mem_add(struct boot_info *bi, paddr_t base, paddr_t size, enum boot_mem_type type)
 {
+	/* Ends are exclusive, so the last page of the 64-bit space cannot be described; no CPU has
+	 * physical addresses up there, so clip ranges below it (and so never wrap). */
+	const paddr_t limit = ~(paddr_t)0xfff;
+	if (base >= limit)
+		return true;
+	if (size > limit - base)
+		size = limit - base;
 	if (size == 0)
 		return true;
-	if (base + size < base)             /* clip a range that wraps past the top */
-		size = -base;
 
 	/* Sweep over every range boundary; between two boundaries the strongest type covering
 	 * the segment wins. */

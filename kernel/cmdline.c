@@ -3,8 +3,11 @@
 
 bool cmdline_get(const char *cmdline, const char *key, char *buf, size_t size)
 {
+	for (const char *k = key; *k; k++)
+		if (*k == '=' || *k == ' ')
+			return false;               /* no word can have such a key */
 	const char *p = cmdline;
-	while (*p) {
+	while (*key && *p) {
 		while (*p == ' ')
 			p++;
 		const char *word = p;

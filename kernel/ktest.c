@@ -3,6 +3,7 @@
 #include "kernel/ktest.h"
 #include "kernel/kprintf.h"
 #include "kernel/string.h"
+#include "kernel/panic.h"
 
 extern const struct ktest __start_ktests[], __stop_ktests[];
 
@@ -55,14 +56,33 @@ void ktest_trap_catch(const struct trap_info *info)
 	arch_longjmp(&ktest_trap_buf, 1);
 }
 
+/* The compiler may emit a file's tests in any order; run them as they read: by file, then line. */
+static bool ktest_before(const struct ktest *a, const struct ktest *b)
+{
+	int c = strcmp(a->file, b->file);
+	return c < 0 || (c == 0 && a->line < b->line);
+}
+
+#define KTEST_MAX 1024
+static const struct ktest *ktest_order[KTEST_MAX];
+
 int ktest_run_all(void)
 {
 	unsigned total = (unsigned)(__stop_ktests - __start_ktests);
 	unsigned passed = 0, failed = 0;
 
+	if (total > KTEST_MAX)
+		panic("%u tests registered, room for %u", total, KTEST_MAX);
+	for (unsigned i = 0; i < total; i++) {
+		unsigned j = i;
+		for (; j > 0 && ktest_before(&__start_ktests[i], ktest_order[j - 1]); j--)
+			ktest_order[j] = ktest_order[j - 1];
+		ktest_order[j] = &__start_ktests[i];
+	}
+
 	kprintf("KTAP version 1\n1..%u\n", total);
 	for (unsigned i = 0; i < total; i++) {
-		const struct ktest *t = &__start_ktests[i];
+		const struct ktest *t = ktest_order[i];
 		current_failures = 0;
 		t->fn();
 		ktest_trap_disarm();

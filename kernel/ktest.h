@@ -1,5 +1,5 @@
 /* In-kernel self-tests. A test is a function registered with KTEST(name) into the linker section
- * "ktests"; the runner calls them in link order and prints KTAP version 1. EXPECT_* report
+ * "ktests"; the runner calls them sorted by file name and line and prints KTAP version 1. EXPECT_* report
  * file:line and both values and let the test go on; ASSERT_* also leave the test. */
 #ifndef KERNEL_KTEST_H
 #define KERNEL_KTEST_H
@@ -11,12 +11,14 @@ struct ktest {
 	const char *name;
 	void (*fn)(void);
 	const char *file;
+	unsigned long line;
 };
 
 #define KTEST(tname) \
 	static void ktest_fn_##tname(void); \
-	static const struct ktest ktest_desc_##tname __used __section("ktests") = \
-		{ .name = #tname, .fn = ktest_fn_##tname, .file = __FILE__ }; \
+	static const struct ktest ktest_desc_##tname __used __section("ktests") \
+		__aligned(sizeof(void *)) = \
+		{ .name = #tname, .fn = ktest_fn_##tname, .file = __FILE__, .line = __LINE__ }; \
 	static void ktest_fn_##tname(void)
 
 /* Records a failed expectation of the running test and prints it as a KTAP diagnostic. */

@@ -4,6 +4,7 @@
 #include "kernel/kprintf.h"
 #include "kernel/ktest.h"
 #include "kernel/boot_info.h"
+#include "mm/mm.h"
 
 /* The boot information, kept for the self-tests and, later, the memory subsystem. */
 struct boot_info *boot_info;
@@ -26,6 +27,7 @@ void kernel_main(struct boot_info *bi)
 	boot_info = bi;
 	kprintf("kernel: %s\n", ARCH_NAME);
 	print_memory_map(bi);
+	mm_init(bi);
 
 	int failed = ktest_run_all();
 	arch_exit(failed ? 1 : 0);

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The test command behind `make test`: builds and boots each arch under each memory size in QEMU
+# (TCG), checks every serial log, runs the host unit tests, and ends with one line
+# "N passed, N failed" for everything. Exits non-zero on any failure, timeout or panic.
+#
+# Usage: tests/run-tests.sh [ARCH...]          (default: x86_64 i686 aarch64)
+# Environment: TEST_MEMS="128M 4G" overrides the memory sizes, BOOT_TIMEOUT (seconds, default
+# 300), JOBS (parallel boots, default: number of CPUs), KVM=1 to opt in to KVM.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+arches=("$@")
+[ ${#arches[@]} -gt 0 ] || arches=(x86_64 i686 aarch64)
+timeout_s=${BOOT_TIMEOUT:-300}
+jobs=${JOBS:-$(nproc)}
+out=build/test
+mkdir -p "$out"
+
+# Memory sizes per arch: small, and large enough that RAM continues above 4 GiB (on i686, past
+# what the kernel can map directly).
+mems_for() {
+	if [ -n "${TEST_MEMS:-}" ]; then echo "$TEST_MEMS"; return; fi
+	case $1 in
+	x86_64|i686) echo "128M 4G 6G" ;;
+	aarch64) echo "128M 4G" ;;
+	esac
+}
+
+total_pass=0 total_fail=0 bad=0
+runs=()
+
+echo "== building"
+for arch in "${arches[@]}"; do
+	for mem in $(mems_for "$arch"); do
+		if ! make -s --no-print-directory ARCH="$arch" MEM="$mem" KVM="${KVM:-0}" image >"$out/build-$arch-$mem.log" 2>&1; then
+			echo "$arch $mem: BUILD FAILED (see $out/build-$arch-$mem.log)"
+			tail -n 20 "$out/build-$arch-$mem.log"
+			total_fail=$((total_fail + 1)); bad=1
+			continue
+		fi
+		runs+=("$arch:$mem")
+	done
+done
+
+# Boots one run in the background-friendly way: writes $out/<arch>-<mem>.{log,status,time}.
+boot_one() {
+	local arch=${1%%:*} mem=${1#*:}
+	local log="$out/$arch-$mem.log"
+	local cmd
+	cmd=$(make -s --no-print-directory ARCH="$arch" MEM="$mem" KVM="${KVM:-0}" LOG="$log" print-qemu)
+	rm -f "$log"
+	local start=$SECONDS
+	timeout --foreground -k 5 "$timeout_s" $cmd </dev/null >"$out/$arch-$mem.qemu.log" 2>&1
+	local qstatus=$?
+	local kstatus
+	if [ $qstatus -eq 124 ] || [ $qstatus -eq 137 ]; then kstatus=124
+	else tests/exit-status.sh "$arch" $qstatus; kstatus=$?; fi
+	echo "$kstatus" >"$out/$arch-$mem.status"
+	echo $((SECONDS - start)) >"$out/$arch-$mem.time"
+}
+
+echo "== booting ${#runs[@]} kernels under $( [ "${KVM:-0}" = 1 ] && echo KVM || echo TCG), $jobs at a time"
+running=0
+for run in "${runs[@]}"; do
+	boot_one "$run" &
+	running=$((running + 1))
+	if [ $running -ge "$jobs" ]; then wait -n; running=$((running - 1)); fi
+done
+wait
+
+for run in "${runs[@]}"; do
+	arch=${run%%:*} mem=${run#*:}
+	log="$out/$arch-$mem.log"
+	[ -f "$log" ] || : >"$log"
+	result=$(tests/ktap-check.sh "$log" "$(cat "$out/$arch-$mem.status")")
+	ok=$?
+	read -r p f problems <<<"$result"
+	secs=$(cat "$out/$arch-$mem.time")
+	total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+	if [ $ok -eq 0 ]; then
+		printf '%-8s %-5s %3d passed, %d failed  (%ss)\n' "$arch" "$mem" "$p" "$f" "$secs"
+	else
+		# A broken boot counts as one more failure even when no test said "not ok".
+		[ "$f" -gt 0 ] || total_fail=$((total_fail + 1))
+		bad=1
+		printf '%-8s %-5s %3d passed, %d failed  (%ss) FAILED:%s\n' "$arch" "$mem" "$p" "$f" "$secs" "$problems"
+		grep -E 'not ok|PANIC|# .*:[0-9]+:' "$log" | head -n 20 | sed 's/^/    /'
+		echo "    log: $log"
+	fi
+done
+
+echo "== host unit tests"
+if make -s --no-print-directory host-test >"$out/host.log" 2>&1; then host_ok=1; else host_ok=0; fi
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out/host.log" | tail -n 1)
+if [ -n "$summary" ]; then
+	read -r hp _ hf _ <<<"$summary"
+	total_pass=$((total_pass + hp)); total_fail=$((total_fail + hf))
+	echo "host     $hp passed, $hf failed"
+else
+	hf=0
+fi
+if [ $host_ok -eq 0 ] || [ -z "$summary" ]; then
+	[ "$hf" -gt 0 ] || total_fail=$((total_fail + 1))
+	bad=1
+	echo "host unit tests FAILED (see $out/host.log):"
+	grep -E 'not ok|error|ERROR|runtime error' "$out/host.log" | head -n 20 | sed 's/^/    /'
+fi
+
+echo "$total_pass passed, $total_fail failed"
+[ $bad -eq 0 ] && [ $total_fail -eq 0 ]
