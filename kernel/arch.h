@@ -9,6 +9,8 @@
 #include "kernel/boot_info.h"
 #include "arch_types.h"  /* from arch/<arch>/: struct trap_frame, struct arch_jmp_buf, ARCH_* */
 
+struct arch_context;         /* arch_types.h defines it */
+
 /* ---- Console ---- */
 void arch_console_putc(char c);          /* blocking; '\n' is sent as "\r\n" by the caller */
 
@@ -64,6 +66,66 @@ void trap_dispatch(struct trap_frame *tf);
  * Only callee-saved state is kept; the caller of arch_setjmp must still be running. */
 int arch_setjmp(struct arch_jmp_buf *buf) __attribute__((returns_twice));
 __noreturn void arch_longjmp(struct arch_jmp_buf *buf, int value);
+
+/* ---- Contexts: kernel threads of control, each with its own kernel stack ----
+ * struct arch_context (arch_types.h) holds what survives arch_context_switch: the callee-saved
+ * registers and the stack pointer. */
+
+/* Prepares CTX so that the first switch to it calls FN(ARG) on the stack ending at KSTACK_TOP,
+ * with interrupts masked. FN must never return. */
+void arch_context_init(struct arch_context *ctx, void *kstack_top, void (*fn)(void *), void *arg);
+
+/* Saves the running context into FROM and resumes TO. Returns when something switches back to
+ * FROM. Interrupts must be masked. */
+void arch_context_switch(struct arch_context *from, struct arch_context *to);
+
+/* Tells the CPU which kernel stack a trap from user mode lands on (x86: TSS.rsp0/esp0). */
+void arch_set_kernel_stack(void *kstack_top);
+
+/* ---- User mode ---- */
+
+/* Fills TF so that returning through it enters user mode at PC with stack pointer SP, interrupts
+ * enabled, every other register zero. */
+void arch_trap_frame_init_user(struct trap_frame *tf, uintptr_t pc, uintptr_t sp);
+
+/* Restores every register from TF (a user frame) and returns to user mode. */
+__noreturn void arch_return_to_user(struct trap_frame *tf);
+
+/* Turns the user frame TF into a call of the user fault handler HANDLER(ADDR, ACCESS): the
+ * arguments go where the syscall ABI puts its first two (x86_64 rdi/rsi, i686 eax/edx, aarch64
+ * x0/x1), and the stack pointer moves below the interrupted one, leaving room for a red zone.
+ * The handler never returns to the faulting instruction (it jumps to a recovery point). */
+void arch_trap_frame_setup_upcall(struct trap_frame *tf, uintptr_t handler, uintptr_t addr,
+				  unsigned long access);
+
+/* Syscall ABI. x86_64: int 0x80, number in rax, args rdi rsi rdx r10 r8 r9, result rax.
+ * i686: int 0x80, number in eax, args ebx ecx edx esi edi ebp, result eax.
+ * aarch64: svc #0, number in x8, args x0-x5, result x0. */
+#define ARCH_SYSCALL_ARGS 6
+unsigned long arch_syscall_number(const struct trap_frame *tf);
+void arch_syscall_args(const struct trap_frame *tf, unsigned long args[ARCH_SYSCALL_ARGS]);
+void arch_syscall_set_result(struct trap_frame *tf, long result);
+
+/* Copies between kernel and user memory; the only way the kernel touches user memory. A fault
+ * that vm_fault cannot resolve makes them return -EFAULT (through the fixup table); they never
+ * panic on a bad user address. They refuse (-EFAULT) any range that is not entirely below
+ * arch_mmu_user_top() or that wraps. SMAP/PAN stay closed outside them. */
+int arch_copy_from_user(void *dst, uintptr_t src, size_t size);
+int arch_copy_to_user(uintptr_t dst, const void *src, size_t size);
+
+/* ---- Timer ---- */
+/* Starts a periodic interrupt at HZ on this CPU; each tick arrives at trap_dispatch as TRAP_IRQ
+ * with info.vector == ARCH_TIMER_VECTOR, already acknowledged by the arch. */
+void arch_timer_start(unsigned hz);
+
+/* Stops that interrupt again (no tick arrives after it returns); the self-tests leave the
+ * machine as they found it. */
+void arch_timer_stop(void);
+
+/* A cycle counter for benchmarks (rdtsc / CNTVCT_EL0), and its frequency in Hz when known
+ * (0 when not). */
+uint64_t arch_cycles(void);
+uint64_t arch_cycles_hz(void);
 
 /* ---- Boot ---- */
 /* Called by the arch boot code once the kernel runs at its linked address with a console. */

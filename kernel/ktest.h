@@ -23,6 +23,8 @@ struct ktest {
 
 /* Records a failed expectation of the running test and prints it as a KTAP diagnostic. */
 void ktest_fail(const char *file, int line, const char *fmt, ...) __printf(3, 4);
+/* Marks the running test as skipped ("ok N name # SKIP reason"); the caller returns. */
+void ktest_skip(const char *reason);
 /* Prints a "# " diagnostic line inside the running test. */
 void ktest_log(const char *fmt, ...) __printf(1, 2);
 
@@ -45,6 +47,8 @@ void ktest_log(const char *fmt, ...) __printf(1, 2);
 #define ASSERT_NE(a, b) KTEST_CMP(a, !=, b, return)
 #define ASSERT_LE(a, b) KTEST_CMP(a, <=, b, return)
 #define ASSERT_GE(a, b) KTEST_CMP(a, >=, b, return)
+#define ASSERT_GT(a, b) KTEST_CMP(a, >, b, return)
+#define ASSERT_LT(a, b) KTEST_CMP(a, <, b, return)
 
 #define EXPECT_TRUE(c) do { if (!(c)) ktest_fail(__FILE__, __LINE__, "expected %s", #c); } while (0)
 #define EXPECT_FALSE(c) do { if (c) ktest_fail(__FILE__, __LINE__, "expected !(%s)", #c); } while (0)

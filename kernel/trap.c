@@ -11,6 +11,19 @@
 extern const struct extable_entry __start_extable[], __stop_extable[];
 
 struct trap_info trap_last_fixup;
+
+unsigned long trap_irq_count;
+
+/* Until the scheduler exists, a tick only counts. kernel/sched.c replaces it. */
+__attribute__((weak)) void sched_tick(struct trap_frame *tf __unused)
+{
+}
+
+/* Until the process layer exists, no trap from user mode is expected. kernel/proc.c replaces it. */
+__attribute__((weak)) bool proc_user_trap(struct trap_frame *tf __unused, const struct trap_info *info __unused)
+{
+	return false;
+}
 unsigned long trap_breakpoint_count;
 
 uintptr_t extable_lookup(uintptr_t pc)
@@ -56,6 +69,16 @@ void trap_dispatch(struct trap_frame *tf)
 		trap_breakpoint_count++;
 		kprintf("    # breakpoint %lu at pc %p\n", trap_breakpoint_count, (void *)info.pc);
 		arch_trap_skip_breakpoint(tf);
+		return;
+	}
+
+	if (info.user && proc_user_trap(tf, &info))
+		return;
+
+	if (info.kind == TRAP_IRQ) {              /* a timer tick that interrupted the kernel */
+		trap_irq_count++;
+		if (info.vector == ARCH_TIMER_VECTOR)
+			sched_tick(tf);
 		return;
 	}
 

@@ -21,6 +21,16 @@ extern struct trap_info trap_last_fixup;
 /* How many kernel breakpoints trap_dispatch has handled (the register round-trip test checks it). */
 extern unsigned long trap_breakpoint_count;
 
+/* Interrupts handled so far (from kernel mode). */
+extern unsigned long trap_irq_count;
+
+/* Called on every timer tick with the frame it interrupted; may switch contexts. */
+void sched_tick(struct trap_frame *tf);
+
+/* Handles a trap taken from user mode (syscall, page fault, timer, ...) for the process layer.
+ * Returns false when it could not, and trap_dispatch then reports it as unexpected. */
+bool proc_user_trap(struct trap_frame *tf, const struct trap_info *info);
+
 /* Prints the decoded trap and every register. */
 void trap_report(const struct trap_frame *tf, const struct trap_info *info);
 

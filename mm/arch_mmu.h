@@ -2,12 +2,13 @@
  * code. (The CPU half is kernel/arch.h.) Each arch implements this header once, under arch/; mm/
  * never touches a page-table bit or a mapping itself.
  *
- * First entries only: access to frame contents. Still to come here: map/unmap/protect/query a
- * page-table entry, TLB flushes (page, range, all), switching address spaces, creating and
- * destroying a page-table root, cache attributes (WB/UC/WC).
+ * Two parts: access to frame contents (direct map, kmap), and the page tables of user address
+ * spaces (map/unmap/protect/query one entry, TLB flushes, create/destroy/activate a root, a walk
+ * over present entries). The generic code decides what to map; the arch only translates the
+ * arch-neutral MMU_* attributes into entries and back.
  *
- * This header stays free of arch types so that the pure-logic mm code which includes it also
- * builds on the host (tests/host/fake_ram.c implements it over a buffer there). */
+ * This header uses no arch types, so the pure-logic mm code which includes it also builds on the
+ * host (tests/host/ implements it over a buffer and a software page table there). */
 #ifndef MM_ARCH_MMU_H
 #define MM_ARCH_MMU_H
 
@@ -36,5 +37,85 @@ void *arch_phys_to_virt(paddr_t paddr);
  * it got. Neither function fails or allocates memory. */
 void *kmap_frame(paddr_t frame);
 void kunmap_frame(void *vaddr);
+
+/* ---- User address spaces ----
+ * The arch keeps the hardware root of one address space in struct mmu_space; its fields belong
+ * to the arch (root's physical address, ASID, ...). Only the user half is described here: the
+ * kernel half is the same in every space and the arch sets it up itself.
+ *
+ * Every page-table frame comes from frame_alloc() and is tagged PAGEINFO_PAGE_TABLE with its level
+ * (0 = the table of leaf entries); arch_mmu_space_destroy() frees them. Leaf entries never take or drop frame references:
+ * the generic code does that around each call ("every entry made or removed changes the frame's
+ * refcount"), and only after the TLB flush for a removed or downgraded entry ("TLB before free").
+ * The caller serializes all calls on one space (the address-space lock). */
+struct mmu_space {
+	paddr_t root;           /* physical address of the top-level table (PML4 / PDPT / L0) */
+	unsigned long table_frames;  /* page-table frames this space owns, the root included */
+	unsigned asid;          /* aarch64: ASID in TTBR0; unused elsewhere */
+};
+
+/* Arch-neutral attributes of one mapping. A present entry is always readable by the kernel;
+ * MMU_READ is what user mode may do. */
+#define MMU_READ        (1u << 0)
+#define MMU_WRITE       (1u << 1)
+#define MMU_EXEC        (1u << 2)
+#define MMU_USER        (1u << 3)   /* reachable from user mode */
+#define MMU_CACHE_SHIFT 4
+#define MMU_CACHE_MASK  (3u << MMU_CACHE_SHIFT)
+#define MMU_CACHE_WB    (0u << MMU_CACHE_SHIFT)   /* normal memory, write-back */
+#define MMU_CACHE_UC    (1u << MMU_CACHE_SHIFT)   /* device / uncached */
+#define MMU_CACHE_WC    (2u << MMU_CACHE_SHIFT)   /* write-combining */
+#define MMU_ACCESSED    (1u << 6)   /* reported by query: the hardware set the accessed bit */
+#define MMU_DIRTY       (1u << 7)   /* reported by query: the hardware set the dirty bit */
+
+/* The user half of every address space: [MMU_USER_BASE, arch_mmu_user_top()). The first page is
+ * never mapped, so that NULL faults. */
+#define MMU_USER_BASE   0x1000ul
+uintptr_t arch_mmu_user_top(void);
+
+/* Creates an empty user address space with its own root (the kernel half shared). Returns 0, or
+ * -ENOMEM with nothing allocated. */
+int arch_mmu_space_create(struct mmu_space *space);
+
+/* Frees every page-table frame of SPACE. Every leaf entry must already have been unmapped (the
+ * arch panics, naming the address, if one is still present). SPACE must not be active on any CPU. */
+void arch_mmu_space_destroy(struct mmu_space *space);
+
+/* Makes SPACE the user half of this CPU; NULL leaves only the kernel mapped. */
+void arch_mmu_space_activate(struct mmu_space *space);
+
+/* Maps the 4 KiB page at VA (page aligned, inside the user half) to the frame at PA with FLAGS.
+ * The entry must not be present (a kernel bug otherwise: panics). Returns 0, or -ENOMEM when an
+ * intermediate table could not be allocated, with nothing changed. No TLB flush is needed. */
+int arch_mmu_map(struct mmu_space *space, uintptr_t va, paddr_t pa, unsigned flags);
+
+/* Removes the entry for VA. Returns true and the old frame in *OLD_PA when one was present.
+ * The caller must flush the TLB before it drops the frame's reference. Empty intermediate tables
+ * stay until arch_mmu_space_destroy. */
+bool arch_mmu_unmap(struct mmu_space *space, uintptr_t va, paddr_t *old_pa);
+
+/* Changes the attributes of the present entry for VA (panics if none) and keeps its frame. When
+ * rights are removed, the caller flushes the TLB before relying on it. */
+void arch_mmu_protect(struct mmu_space *space, uintptr_t va, unsigned flags);
+
+/* Returns whether VA has a present entry, and then its frame and attributes (MMU_ACCESSED and
+ * MMU_DIRTY included). Either out-pointer may be NULL. */
+bool arch_mmu_query(struct mmu_space *space, uintptr_t va, paddr_t *pa, unsigned *flags);
+
+/* Calls FN for every present leaf entry of SPACE with START <= va < END, in address order. FN
+ * must not change SPACE. */
+typedef void (*mmu_walk_fn)(void *ctx, uintptr_t va, paddr_t pa, unsigned flags);
+void arch_mmu_walk(struct mmu_space *space, uintptr_t start, uintptr_t end, mmu_walk_fn fn, void *ctx);
+
+/* Calls FN for every page-table frame of SPACE (the root included) with its level (0 = the table
+ * of leaf entries, as in pageinfo). For the invariant checker. */
+typedef void (*mmu_table_fn)(void *ctx, paddr_t table, unsigned level);
+void arch_mmu_walk_tables(struct mmu_space *space, mmu_table_fn fn, void *ctx);
+
+/* TLB invalidation for SPACE on this CPU (and, once there are more, on every CPU that may cache
+ * SPACE). */
+void arch_tlb_flush_page(struct mmu_space *space, uintptr_t va);
+void arch_tlb_flush_range(struct mmu_space *space, uintptr_t va, size_t size);
+void arch_tlb_flush_space(struct mmu_space *space);
 
 #endif
