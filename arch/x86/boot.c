@@ -1,13 +1,16 @@
 /* x86_boot_main: the C half of x86 boot, shared by i686 and x86_64. Runs on the boot stack in the
  * higher half with the entry assembly's page tables; sets up the console, the GDT and IDT (from
  * here on a fault is reported, not a triple fault), masks the legacy PICs, copies GRUB's boot
- * information, builds the final page tables and hands over to kernel_main. */
+ * information, builds the final page tables, turns on WP/SMEP/SMAP and the PAT, measures the TSC
+ * and hands over to kernel_main. */
 #include "boot.h"
 #include "desc.h"
+#include "features.h"
 #include "multiboot2.h"
 #include "paging.h"
 #include "pic.h"
 #include "serial.h"
+#include "timer.h"
 #include "kernel/arch.h"
 #include "kernel/panic.h"
 
@@ -31,5 +34,7 @@ void x86_boot_main(uint32_t magic, uint32_t mbi_pa)
 	x86_multiboot2_parse(magic, mbi_pa, bi);
 
 	x86_paging_init(bi);
+	x86_features_init();
+	x86_timer_init();
 	kernel_main(bi);
 }

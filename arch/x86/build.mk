@@ -22,23 +22,40 @@ ARCH_INCLUDES := -Iarch/x86/$(X86_MODE) -Iarch/x86
 ARCH_SRCS := \
 	arch/x86/multiboot2_header.S \
 	arch/x86/boot.c \
+	arch/x86/context.c \
 	arch/x86/cpu.c \
+	arch/x86/features.c \
 	arch/x86/gdt.c \
 	arch/x86/idt.c \
 	arch/x86/kmap.c \
+	arch/x86/mmu.c \
+	arch/x86/mmu_walk.c \
 	arch/x86/multiboot2.c \
 	arch/x86/paging.c \
-	arch/x86/paging_test.c \
 	arch/x86/pic.c \
 	arch/x86/serial.c \
+	arch/x86/timer.c \
 	arch/x86/trap.c \
-	arch/x86/regs_test.c \
+	arch/x86/usercopy.c \
 	arch/x86/$(X86_MODE)/entry.S \
 	arch/x86/$(X86_MODE)/trap_entry.S \
+	arch/x86/$(X86_MODE)/context.S \
+	arch/x86/$(X86_MODE)/regs.c \
 	arch/x86/$(X86_MODE)/setjmp.S \
 	arch/x86/$(X86_MODE)/probe.S \
-	arch/x86/$(X86_MODE)/regs_test_asm.S \
+	arch/x86/$(X86_MODE)/usercopy.S \
 	arch/x86/$(X86_MODE)/trap_frame_print.c
+# Self-tests (KTEST) of the arch code and their assembly helpers.
+ARCH_SRCS += \
+	arch/x86/context_test.c \
+	arch/x86/mmu_test.c \
+	arch/x86/paging_test.c \
+	arch/x86/regs_test.c \
+	arch/x86/timer_test.c \
+	arch/x86/user_test.c \
+	arch/x86/usercopy_test.c \
+	arch/x86/$(X86_MODE)/arch_test_asm.S \
+	arch/x86/$(X86_MODE)/regs_test_asm.S
 ifeq ($(X86_MODE),32)
 ARCH_SRCS += arch/x86/32/divdi3.c
 endif

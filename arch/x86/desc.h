@@ -15,7 +15,10 @@ extern const uintptr_t x86_trap_stubs[X86_IDT_VECTORS];
 /* Installs the GDT, reloads every segment register and loads the task register. */
 void x86_gdt_init(void);
 
-/* Fills the IDT with a kernel-only interrupt gate per vector and loads it. */
+/* The stack a trap from ring 3 lands on now (set by arch_set_kernel_stack). */
+uintptr_t x86_kernel_stack(void);
+
+/* Fills the IDT with an interrupt gate per vector (DPL 3 for int 0x80 only) and loads it. */
 void x86_idt_init(void);
 
 #endif

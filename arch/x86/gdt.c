@@ -1,7 +1,9 @@
 /* The GDT and the TSS of the boot CPU: flat 4 GiB kernel and user segments (64-bit code
- * segments on x86_64) and one TSS. Layout in x86.h (X86_SEL_*). */
+ * segments on x86_64) and one TSS, whose ring-0 stack is where traps from user mode land
+ * (arch_set_kernel_stack). Layout in x86.h (X86_SEL_*). */
 #include "desc.h"
 #include "boot.h"
+#include "kernel/arch.h"
 
 #define ACCESS_KERNEL_CODE 0x9a    /* present, DPL 0, code, readable */
 #define ACCESS_KERNEL_DATA 0x92    /* present, DPL 0, data, writable */
@@ -33,6 +35,7 @@ static uint64_t segment_descriptor(uint32_t base, uint32_t limit, uint8_t access
 	       ((uint64_t)(flags & 0xf) << 52) | ((uint64_t)(base >> 24) << 56);
 }
 
+/* Builds the GDT and TSS, loads them and reloads every segment register. */
 void x86_gdt_init(void)
 {
 	uintptr_t df_sp = 0;
@@ -55,4 +58,16 @@ void x86_gdt_init(void)
 	__asm__ volatile("lgdt %0" : : "m"(gdtr) : "memory");
 	x86_reload_segments(X86_SEL_KERNEL_CODE, X86_SEL_KERNEL_DATA);
 	__asm__ volatile("ltr %w0" : : "r"((uint16_t)X86_SEL_TSS) : "memory");
+}
+
+/* Writes rsp0 (x86_64) / ss0:esp0 (i686) of the boot CPU's TSS. */
+void arch_set_kernel_stack(void *kstack_top)
+{
+	x86_tss_set_kernel_stack(&x86_tss, (uintptr_t)kstack_top);
+}
+
+/* Reads it back. */
+uintptr_t x86_kernel_stack(void)
+{
+	return x86_tss_kernel_stack(&x86_tss);
 }

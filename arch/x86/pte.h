@@ -12,6 +12,14 @@
 #define X86_PTE_D    0x040       /* dirty */
 #define X86_PTE_PS   0x080       /* in a PD or PDPT entry: maps a 2 MiB / 1 GiB page */
 #define X86_PTE_G    0x100       /* global: survives CR3 loads (CR4.PGE) */
+#define X86_PTE_PAT  0x080       /* in a 4 KiB entry (where bit 7 is not PS): PAT index bit 2 */
+
+/* The memory type of a 4 KiB entry is PAT entry (PAT, PCD, PWT); arch/x86/features.c programs
+ * entry 0 = WB, 1 = WC, 3 = UC, so these bit sets select them. */
+#define X86_PTE_CACHE_MASK (X86_PTE_PAT | X86_PTE_PCD | X86_PTE_PWT)
+#define X86_PTE_CACHE_WB   0
+#define X86_PTE_CACHE_WC   X86_PTE_PWT
+#define X86_PTE_CACHE_UC   (X86_PTE_PCD | X86_PTE_PWT)
 
 #ifndef __ASSEMBLY__
 #include <stdint.h>

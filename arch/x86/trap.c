@@ -1,7 +1,10 @@
-/* Decoding an x86 trap frame for the generic trap code (kernel/trap.c): the kind of trap, its
- * name, and for a page fault the address, the access and whether the page was present. Shared
- * by i686 and x86_64; the frames differ only in register names (trap_frame.h). */
+/* The C entry of every x86 trap (acknowledging IRQs before the generic code sees them) and the
+ * decoding of a trap frame for the generic trap code (kernel/trap.c): the kind of trap, its name,
+ * and for a page fault the address, the access and whether the page was present. Shared by i686
+ * and x86_64; the frames differ only in register names (trap_frame.h). */
 #include "kernel/arch.h"
+#include "entry.h"
+#include "pic.h"
 #include "x86.h"
 
 /* Page-fault error code bits (Intel SDM vol. 3, figure 4-12). */
@@ -49,6 +52,17 @@ static enum trap_kind vector_kind(unsigned vector)
 	}
 }
 
+/* Acknowledges a PIC interrupt (dropping a spurious one) before trap_dispatch sees the frame. */
+void x86_trap_entry(struct trap_frame *tf)
+{
+	unsigned vector = (unsigned)tf->vector;
+	if (vector >= X86_VECTOR_IRQ_BASE && vector < X86_VECTOR_IRQ_BASE + X86_IRQ_LINES &&
+	    !x86_pic_ack(vector - X86_VECTOR_IRQ_BASE))
+		return;
+	trap_dispatch(tf);
+}
+
+/* Kind, name, pc and mode from the frame; for a page fault CR2 and the error code bits. */
 void arch_trap_decode(const struct trap_frame *tf, struct trap_info *info)
 {
 	unsigned vector = (unsigned)tf->vector;

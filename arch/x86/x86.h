@@ -10,10 +10,13 @@
 #define X86_CR0_PG        0x80000000
 #define X86_CR4_PAE       0x00000020
 #define X86_CR4_PGE       0x00000080
+#define X86_CR4_SMEP      0x00100000   /* supervisor-mode execution prevention */
+#define X86_CR4_SMAP      0x00200000   /* supervisor-mode access prevention */
 
 #define X86_MSR_EFER      0xc0000080
 #define X86_EFER_LME      0x00000100
 #define X86_EFER_NXE      0x00000800
+#define X86_MSR_PAT       0x00000277   /* page attribute table: 8 memory types, one byte each */
 
 /* CPUID 0x80000001 EDX bits */
 #define X86_CPUID_EXT_NX      (1 << 20)
@@ -21,6 +24,11 @@
 #define X86_CPUID_EXT_LM      (1 << 29)
 /* CPUID 1 EDX bits */
 #define X86_CPUID_PAE         (1 << 6)
+#define X86_CPUID_TSC         (1 << 4)
+#define X86_CPUID_PAT         (1 << 16)
+/* CPUID 7 (subleaf 0) EBX bits */
+#define X86_CPUID7_SMEP       (1 << 7)
+#define X86_CPUID7_SMAP       (1 << 20)
 
 /* RFLAGS / EFLAGS */
 #define X86_FLAGS_CF      0x0001
@@ -32,6 +40,10 @@
 #define X86_FLAGS_IF      0x0200
 #define X86_FLAGS_DF      0x0400
 #define X86_FLAGS_OF      0x0800
+#define X86_FLAGS_FIXED   0x0002      /* reserved, always reads as 1 */
+#define X86_FLAGS_IOPL    0x3000      /* I/O privilege level, 2 bits */
+#define X86_FLAGS_VM      0x20000     /* virtual-8086 mode (i686) */
+#define X86_FLAGS_AC      0x40000
 
 /* GDT selectors (arch/x86/gdt.c builds the table in this order). User data comes before user
  * code so that a later SYSRET finds them at STAR+8 / STAR+16 on x86_64. */
@@ -44,7 +56,9 @@
 #define X86_VECTOR_BREAKPOINT   3
 #define X86_VECTOR_DOUBLE_FAULT 8
 #define X86_VECTOR_PAGE_FAULT   14
-#define X86_VECTOR_SYSCALL      0x80     /* reserved for the later int 0x80 entry */
+#define X86_VECTOR_SYSCALL      0x80     /* int 0x80: the system call gate (DPL 3) */
+#define X86_VECTOR_IRQ_BASE     0x20     /* the legacy PICs' IRQ 0-15 (arch/x86/pic.c) */
+#define X86_IRQ_LINES           16
 #define X86_IDT_VECTORS         256
 
 #define X86_PAGE_SIZE     4096
@@ -76,6 +90,11 @@ static inline unsigned long x86_read_cr0(void)
 	unsigned long v;
 	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
 	return v;
+}
+
+static inline void x86_write_cr0(unsigned long v)
+{
+	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
 }
 
 static inline unsigned long x86_read_cr2(void)
@@ -114,6 +133,20 @@ static inline uint64_t x86_rdmsr(uint32_t msr)
 {
 	uint32_t lo, hi;
 	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void x86_wrmsr(uint32_t msr, uint64_t value)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32))
+			 : "memory");
+}
+
+/* The time-stamp counter. */
+static inline uint64_t x86_rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((uint64_t)hi << 32) | lo;
 }
 

@@ -13,6 +13,29 @@
 #define EXTABLE_ENTRY(insn, fixup) \
 	.pushsection extable, "a"; .balign X86_WORD_SIZE; X86_ASM_PTR insn, fixup; .popsection
 
+/* A kernel data symbol as a memory operand: RIP-relative on x86_64, absolute on i686. */
+#if X86_WORD_SIZE == 8
+#define X86_DATA(sym) sym(%rip)
+#else
+#define X86_DATA(sym) sym
+#endif
+
+/* SMAP_STAC / SMAP_CLAC: open and close the kernel's access to user pages (EFLAGS.AC) when SMAP
+ * is on (arch/x86/features.c); stac and clac do not exist on CPUs without SMAP. Change the
+ * arithmetic flags. */
+.macro SMAP_STAC
+	cmpb $0, X86_DATA(x86_smap_enabled)
+	je .Lsmap_stac_done\@
+	stac
+.Lsmap_stac_done\@:
+.endm
+.macro SMAP_CLAC
+	cmpb $0, X86_DATA(x86_smap_enabled)
+	je .Lsmap_clac_done\@
+	clac
+.Lsmap_clac_done\@:
+.endm
+
 #else
 
 #define X86_STR_(x) #x

@@ -16,6 +16,18 @@
 
 #define X86_ASM_PTR .long
 
+/* The timer tick arrives on IRQ 0 of the legacy PIC, remapped to vector 0x20 (arch/x86/timer.c). */
+#define ARCH_TIMER_VECTOR 0x20
+
+/* struct arch_context (arch_context_switch, arch/x86/32/context.S): the callee-saved registers of
+ * the System V i386 ABI and the stack pointer; the resume address is on that stack. */
+#define CTX_EBX 0
+#define CTX_ESI 4
+#define CTX_EDI 8
+#define CTX_EBP 12
+#define CTX_ESP 16
+#define CTX_SIZE 20
+
 /* arch_setjmp's buffer: the callee-saved registers, the stack pointer after return and the
  * return address. */
 #define JB_EBX 0
@@ -38,6 +50,18 @@ _Static_assert(offsetof(struct arch_jmp_buf, edi) == JB_EDI, "jmp_buf.edi");
 _Static_assert(offsetof(struct arch_jmp_buf, ebp) == JB_EBP, "jmp_buf.ebp");
 _Static_assert(offsetof(struct arch_jmp_buf, esp) == JB_ESP, "jmp_buf.esp");
 _Static_assert(offsetof(struct arch_jmp_buf, eip) == JB_EIP, "jmp_buf.eip");
+
+struct arch_context {
+	uint32_t ebx, esi, edi, ebp;
+	uint32_t esp;
+};
+
+_Static_assert(offsetof(struct arch_context, ebx) == CTX_EBX, "arch_context.ebx");
+_Static_assert(offsetof(struct arch_context, esi) == CTX_ESI, "arch_context.esi");
+_Static_assert(offsetof(struct arch_context, edi) == CTX_EDI, "arch_context.edi");
+_Static_assert(offsetof(struct arch_context, ebp) == CTX_EBP, "arch_context.ebp");
+_Static_assert(offsetof(struct arch_context, esp) == CTX_ESP, "arch_context.esp");
+_Static_assert(sizeof(struct arch_context) == CTX_SIZE, "arch_context size");
 #endif
 
 #include "x86_asm.h"

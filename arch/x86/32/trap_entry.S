@@ -1,8 +1,11 @@
 /* The i686 trap trampolines: a stub per vector pushes a zero error code (when the CPU pushes
  * none) and the vector number; x86_trap_common saves every general register, the data segment
  * registers and CR2 into a struct trap_frame (layout in trap_frame.h), calls
- * trap_dispatch(frame) and returns with iret, restoring every register from the (possibly
- * modified) frame. */
+ * x86_trap_entry(frame) (which acknowledges an IRQ and calls trap_dispatch) and returns with
+ * iret, restoring every register from the (possibly modified) frame. x86_trap_resume enters that
+ * same exit path with any frame, which is how arch_return_to_user starts user mode.
+ * A trap from ring 3 arrives on the TSS's ss0:esp0 stack (arch_set_kernel_stack); the CPU then
+ * also pushes the user's ESP and SS, which the frame ends with. */
 #include "arch_types.h"
 #include "x86.h"
 #include "x86_asm.h"
@@ -66,13 +69,15 @@ FUNC(x86_trap_common)
 	mov %ax, %ds
 	mov %ax, %es
 	cld                             /* the C ABI wants DF clear; iret restores the old flags */
+	SMAP_CLAC                       /* user mode (or usercopy) may have left AC set */
 	mov %esp, %ebx                  /* callee-saved: the frame, across the call */
 	and $-16, %esp                  /* the C ABI's stack alignment at the call */
 	sub $12, %esp
 	push %ebx
-	call trap_dispatch
+	call x86_trap_entry
 	mov %ebx, %esp
 
+x86_trap_restore:                       /* ESP = a trap frame: restore it all and iret */
 	mov TF_GS(%esp), %eax
 	mov %ax, %gs
 	mov TF_FS(%esp), %eax
@@ -91,3 +96,11 @@ FUNC(x86_trap_common)
 	add $TF_IP, %esp                /* drop cr2, the vector and the error code */
 	iret
 END(x86_trap_common)
+
+/* void x86_trap_resume(struct trap_frame *tf): restores every register from TF and returns
+ * through it with iret (interrupts must be masked; the stack becomes TF). For a return to
+ * ring 3 the frame's ESP and SS are popped too. */
+FUNC(x86_trap_resume)
+	mov 4(%esp), %esp
+	jmp x86_trap_restore
+END(x86_trap_resume)

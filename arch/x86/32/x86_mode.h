@@ -80,6 +80,22 @@ static inline void x86_tss_init(struct x86_tss *tss, uintptr_t kernel_sp, uintpt
 	tss->iomap_base = sizeof(*tss);           /* no I/O permission bitmap */
 }
 
+/* Sets / returns the stack a trap from ring 3 lands on (ss0:esp0). */
+static inline void x86_tss_set_kernel_stack(struct x86_tss *tss, uintptr_t kernel_sp)
+{
+	tss->ss0 = 0x10;                          /* X86_SEL_KERNEL_DATA */
+	tss->esp0 = kernel_sp;
+}
+
+static inline uintptr_t x86_tss_kernel_stack(const struct x86_tss *tss)
+{
+	return tss->esp0;
+}
+
+_Static_assert(__builtin_offsetof(struct x86_tss, esp0) == 4, "TSS.esp0 at offset 4");
+_Static_assert(__builtin_offsetof(struct x86_tss, ss0) == 8, "TSS.ss0 at offset 8");
+_Static_assert(__builtin_offsetof(struct x86_tss, iomap_base) == 102, "TSS I/O map base at 102");
+
 /* Reloads CS (through a far jump) and the data segment registers after an lgdt. */
 static inline void x86_reload_segments(uint16_t code_sel, uint16_t data_sel)
 {

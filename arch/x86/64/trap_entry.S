@@ -1,8 +1,12 @@
 /* The x86_64 trap trampolines: a stub per vector pushes a zero error code (when the CPU pushes
  * none) and the vector number; x86_trap_common saves every general register and CR2 into a
- * struct trap_frame (layout in trap_frame.h), calls trap_dispatch(frame) and returns with iretq,
- * restoring every register from the (possibly modified) frame.
- * Kernel-only for now: a trap from ring 3 will also need swapgs here. */
+ * struct trap_frame (layout in trap_frame.h), calls x86_trap_entry(frame) (which acknowledges an
+ * IRQ and calls trap_dispatch) and returns with iretq, restoring every register from the
+ * (possibly modified) frame. x86_trap_resume enters that same exit path with any frame, which is
+ * how arch_return_to_user starts user mode.
+ * A trap from ring 3 arrives on the TSS's rsp0 stack (arch_set_kernel_stack) with all five CPU
+ * words. No swapgs: the kernel does not use GS (no per-CPU data yet), so the user's GS base
+ * stays loaded in the kernel and is given back untouched. */
 #include "arch_types.h"
 #include "x86.h"
 #include "x86_asm.h"
@@ -62,12 +66,14 @@ FUNC(x86_trap_common)
 1:	mov %rax, TF_CR2(%rsp)
 
 	cld                             /* the C ABI wants DF clear; iretq restores the old flags */
+	SMAP_CLAC                       /* user mode (or usercopy) may have left AC set */
 	mov %rsp, %rdi
 	mov %rsp, %rbx                  /* callee-saved: the frame, across the call */
 	and $-16, %rsp                  /* the C ABI's stack alignment */
-	call trap_dispatch
+	call x86_trap_entry
 	mov %rbx, %rsp
 
+x86_trap_restore:                       /* RSP = a trap frame: restore it all and iretq */
 	mov TF_RAX(%rsp), %rax
 	mov TF_RBX(%rsp), %rbx
 	mov TF_RCX(%rsp), %rcx
@@ -86,3 +92,10 @@ FUNC(x86_trap_common)
 	add $TF_IP, %rsp                /* drop cr2, the vector and the error code */
 	iretq
 END(x86_trap_common)
+
+/* void x86_trap_resume(struct trap_frame *tf): restores every register from TF and returns
+ * through it with iretq (interrupts must be masked; the stack becomes TF). */
+FUNC(x86_trap_resume)
+	mov %rdi, %rsp
+	jmp x86_trap_restore
+END(x86_trap_resume)

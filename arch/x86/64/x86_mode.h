@@ -80,6 +80,21 @@ static inline void x86_tss_init(struct x86_tss *tss, uintptr_t kernel_sp, uintpt
 	tss->iomap_base = sizeof(*tss);           /* no I/O permission bitmap */
 }
 
+/* Sets / returns the stack a trap from ring 3 lands on (rsp0); 16-byte aligned by the CPU. */
+static inline void x86_tss_set_kernel_stack(struct x86_tss *tss, uintptr_t kernel_sp)
+{
+	tss->rsp[0] = kernel_sp;
+}
+
+static inline uintptr_t x86_tss_kernel_stack(const struct x86_tss *tss)
+{
+	return tss->rsp[0];
+}
+
+_Static_assert(__builtin_offsetof(struct x86_tss, rsp) == 4, "TSS.rsp0 at offset 4");
+_Static_assert(__builtin_offsetof(struct x86_tss, ist) == 36, "TSS.ist1 at offset 36");
+_Static_assert(__builtin_offsetof(struct x86_tss, iomap_base) == 102, "TSS I/O map base at 102");
+
 /* Reloads CS (through a far return) and the data segment registers after an lgdt. */
 static inline void x86_reload_segments(uint16_t code_sel, uint16_t data_sel)
 {

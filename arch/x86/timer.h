@@ -1,0 +1,9 @@
+/* Boot-time setup of the x86 tick and cycle counter (arch/x86/timer.c). */
+#ifndef ARCH_X86_TIMER_H
+#define ARCH_X86_TIMER_H
+
+/* Finds the TSC frequency (CPUID 0x15, else 10 ms against PIT channel 2) for arch_cycles_hz.
+ * Called once at boot; leaves the tick stopped. */
+void x86_timer_init(void);
+
+#endif
