@@ -1,6 +1,6 @@
 /* The aarch64 types and constants the arch contract (kernel/arch.h) names: the trap frame the
- * vector trampolines fill, the setjmp buffer, the test address that must fault, and the
- * exception-table macro. The frame offsets are plain numbers so that vectors.S can use them;
+ * vector trampolines fill, the setjmp buffer, the context of a kernel thread, the timer's
+ * interrupt number, the test address that must fault, and the exception-table macro. The frame offsets are plain numbers so that vectors.S can use them;
  * trap.c static-asserts them against the C struct. Includable from C and from .S files. */
 #ifndef ARCH_AARCH64_ARCH_TYPES_H
 #define ARCH_AARCH64_ARCH_TYPES_H
@@ -14,6 +14,10 @@
 #define ARCH_TRAP_VECTOR_KERNEL_DATA_FAULT 0x25
 #define ARCH_TRAP_NAME_KERNEL_DATA_FAULT "data abort (same EL)"
 
+/* The timer tick: the EL1 virtual timer's private interrupt (PPI 11 = GIC INTID 27). For an IRQ,
+ * trap_info.vector is the INTID the arch acknowledged at the GIC. */
+#define ARCH_TIMER_VECTOR 27
+
 /* struct trap_frame layout, in bytes. */
 #define TF_X0      0        /* x0..x30 at TF_X0 + 8 * n */
 #define TF_SP_EL0  248      /* the user (or EL1t) stack pointer */
@@ -23,7 +27,8 @@
 #define TF_ESR     280      /* 0 for IRQ and FIQ, which do not write ESR */
 #define TF_FAR     288
 #define TF_ENTRY   296      /* which of the 16 vector entries was taken: source << 2 | type */
-#define TF_SIZE    304      /* a multiple of 16, so SP stays aligned */
+#define TF_IRQ     304      /* IRQ entries: the INTID acknowledged at the GIC (else 0) */
+#define TF_SIZE    320      /* a multiple of 16, so SP stays aligned */
 
 /* Vector entry index = (source << 2) | type. */
 #define VECTOR_SOURCE_EL1T   0   /* current EL, SP_EL0 */
@@ -41,6 +46,14 @@
 #define JB_SP    96
 #define JB_DAIF  104
 #define JB_SIZE  112
+
+/* struct arch_context layout, in bytes: x19..x28, x29 (fp), x30 (lr: where the switch resumes),
+ * sp. */
+#define CTX_X19  0
+#define CTX_X29  80
+#define CTX_X30  88
+#define CTX_SP   96
+#define CTX_SIZE 104
 
 #ifdef __ASSEMBLY__
 
@@ -65,12 +78,21 @@ struct trap_frame {
 	uint64_t esr;
 	uint64_t far;
 	uint64_t entry;
+	uint64_t irq;            /* IRQ entries: the acknowledged INTID */
+	uint64_t pad;
 };
 
 struct arch_jmp_buf {
 	uint64_t x19_x28[10];
 	uint64_t fp, lr, sp;
 	uint64_t daif;           /* the interrupt mask, so a jump out of a trap handler restores it */
+};
+
+/* What survives arch_context_switch (arch/aarch64/context.S): the AAPCS64 callee-saved general
+ * registers and the stack pointer. The kernel uses no FP/SIMD registers, so none are kept. */
+struct arch_context {
+	uint64_t x19_x28[10];
+	uint64_t fp, lr, sp;
 };
 
 #endif /* __ASSEMBLY__ */

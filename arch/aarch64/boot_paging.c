@@ -5,6 +5,7 @@
  *   KERNEL_VBASE...      the image in 4 KiB pages: headers RO, text RX, rodata RO, data and bss
  *                        RW; the page below the boot stack is left unmapped as a guard
  *   DEVICE_VBASE         the 2 MiB block holding the PL011, Device-nGnRE
+ *   GIC_VBASE            the 2 MiB block holding the GICv2 distributor and CPU interface
  *   DIRECT_MAP_BASE + pa every RAM range of the UEFI map, 1 GiB / 2 MiB blocks where aligned,
  *                        4 KiB pages at unaligned edges, read/write, never executable
  * TTBR0: an identity map of the one page of switch code in head.S, dropped right after the
@@ -136,6 +137,7 @@ pte_t *boot_paging_build(struct boot_pt_pool *pool, const struct efi_memory_desc
 
 	map_range(pool, root, DEVICE_VBASE, ALIGN_DOWN(UART_PHYS, BLOCK_SIZE_L2), BLOCK_SIZE_L2,
 		  PTE_KERNEL_DEVICE, true);
+	map_range(pool, root, GIC_VBASE, GIC_PHYS, BLOCK_SIZE_L2, PTE_KERNEL_DEVICE, true);
 	map_direct(pool, root, map, map_size, desc_size);
 	*kept = pool->used;
 
@@ -149,8 +151,18 @@ pte_t *boot_paging_build(struct boot_pt_pool *pool, const struct efi_memory_desc
 uint64_t boot_paging_tcr(void)
 {
 	/* ID_AA64MMFR0_EL1.PARange uses the TCR.IPS encoding; 52-bit needs LPA2, so stop at 48. */
-	uint64_t pa_range = read_sysreg(id_aa64mmfr0_el1) & 0xf;
+	uint64_t mmfr0 = read_sysreg(id_aa64mmfr0_el1), mmfr1 = read_sysreg(id_aa64mmfr1_el1);
+	uint64_t pa_range = mmfr0 & 0xf;
 	if (pa_range > 5)
 		pa_range = 5;
-	return TCR_EL1_BASE | pa_range << TCR_IPS_SHIFT;
+	uint64_t tcr = TCR_EL1_BASE | pa_range << TCR_IPS_SHIFT;
+	/* 16-bit ASIDs where the CPU has them; hardware access flag and dirty state (FEAT_HAFDBS)
+	 * where it has them. The user page tables (mmu_space.c) read TCR to know which it got. */
+	if (ID_MMFR0_ASIDBITS(mmfr0) == 2)
+		tcr |= TCR_AS;
+	if (ID_MMFR1_HAFDBS(mmfr1) >= 1)
+		tcr |= TCR_HA;
+	if (ID_MMFR1_HAFDBS(mmfr1) >= 2)
+		tcr |= TCR_HD;
+	return tcr;
 }

@@ -24,9 +24,23 @@ ARCH_SRCS := \
 	arch/aarch64/vectors.S \
 	arch/aarch64/trap.c \
 	arch/aarch64/mmu.c \
+	arch/aarch64/mmu_space.c \
+	arch/aarch64/tlb.c \
+	arch/aarch64/usercopy.S \
+	arch/aarch64/usercopy.c \
+	arch/aarch64/context.S \
+	arch/aarch64/user.c \
+	arch/aarch64/gic.c \
+	arch/aarch64/timer.c \
 	arch/aarch64/lib.S \
 	arch/aarch64/regs_test.S \
-	arch/aarch64/regs_test.c
+	arch/aarch64/regs_test.c \
+	arch/aarch64/mmu_test.c \
+	arch/aarch64/usercopy_test.c \
+	arch/aarch64/context_test.c \
+	arch/aarch64/timer_test.c \
+	arch/aarch64/user_test.c \
+	arch/aarch64/user_test_code.S
 
 AARCH64_FIRMWARE := /usr/share/qemu-efi-aarch64/QEMU_EFI.fd
 AARCH64_GRUB_DIR := build/deps/grub-arm64/usr/lib/grub/arm64-efi

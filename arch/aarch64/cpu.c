@@ -1,10 +1,51 @@
-/* This CPU's interrupt mask (PSTATE.DAIF), spin-wait hint, halting, and leaving the emulator:
- * semihosting SYS_EXIT first (QEMU exits with the kernel's status), PSCI SYSTEM_OFF if semihosting
- * is off, and a wfi loop if even that returns. */
+/* This CPU's interrupt mask (PSTATE.DAIF), spin-wait hint, cycle counter, halting, and leaving
+ * the emulator: semihosting SYS_EXIT first (QEMU exits with the kernel's status), PSCI SYSTEM_OFF
+ * if semihosting is off, and a wfi loop if even that returns. */
 #include "kernel/arch.h"
 #include "kernel/kprintf.h"
+#include "kernel/panic.h"
 #include "arch/aarch64/boot.h"
+#include "arch/aarch64/cpu.h"
+#include "arch/aarch64/mmu.h"
 #include "arch/aarch64/sysreg.h"
+
+struct aarch64_cpu_features aarch64_cpu;
+/* usercopy.S tests the byte at aarch64_cpu + 0 before touching PSTATE.PAN. */
+_Static_assert(offsetof(struct aarch64_cpu_features, pan) == 0 && sizeof(bool) == 1,
+	       "aarch64_cpu.pan is the first byte");
+
+void aarch64_cpu_init(void)
+{
+	uint64_t mmfr1 = read_sysreg(id_aa64mmfr1_el1);
+	uint64_t tcr = read_sysreg(tcr_el1), ctr = read_sysreg(ctr_el0);
+
+	aarch64_cpu.pan = ID_MMFR1_PAN(mmfr1) != 0;
+	aarch64_cpu.hw_access_flag = tcr & TCR_HA;
+	aarch64_cpu.hw_dirty = (tcr & TCR_HA) && (tcr & TCR_HD);
+	aarch64_cpu.asid_bits = tcr & TCR_AS ? 16 : 8;
+	aarch64_cpu.idc = ctr & CTR_IDC;
+	aarch64_cpu.dic = ctr & CTR_DIC;
+	aarch64_empty_ttbr0 = read_sysreg(ttbr0_el1);    /* the boot's empty root, ASID 0 */
+
+	if (aarch64_cpu.pan) {
+		/* SPAN = 0: taking an exception to EL1 sets PSTATE.PAN, so that a trap from EL0
+		 * (where PAN means nothing and the saved SPSR.PAN is 0) cannot leave it off. */
+		write_sysreg(sctlr_el1, read_sysreg(sctlr_el1) & ~SCTLR_SPAN);
+		isb();
+		__asm__ volatile(".inst %0" :: "i"(INSN_SET_PAN) : "memory");
+		if (!aarch64_pan_enabled())
+			panic("aarch64: PSTATE.PAN did not turn on");
+	}
+	kprintf("aarch64: PAN %s, hardware access flag %s, dirty state %s, %u-bit ASIDs\n",
+		aarch64_cpu.pan ? "on" : "absent", aarch64_cpu.hw_access_flag ? "on" : "off",
+		aarch64_cpu.hw_dirty ? "on" : "off", aarch64_cpu.asid_bits);
+}
+
+bool aarch64_pan_enabled(void)
+{
+	/* PAN as a system register: S3_0_C4_C2_3, bit 22 (readable only where PAN exists). */
+	return aarch64_cpu.pan && (read_sysreg(s3_0_c4_c2_3) & SPSR_PAN);
+}
 
 unsigned long arch_irq_save(void)
 {
@@ -26,6 +67,20 @@ bool arch_irq_enabled(void)
 void arch_cpu_relax(void)
 {
 	__asm__ volatile("yield" ::: "memory");
+}
+
+/* The generic timer's virtual count; the isb keeps the read from being hoisted above earlier
+ * instructions (CNTVCT reads are not ordered otherwise). */
+uint64_t arch_cycles(void)
+{
+	isb();
+	return read_sysreg(cntvct_el0);
+}
+
+/* CNTFRQ_EL0, which the firmware programs (62.5 MHz on QEMU's virt machine). */
+uint64_t arch_cycles_hz(void)
+{
+	return read_sysreg(cntfrq_el0);
 }
 
 void arch_halt(void)

@@ -10,7 +10,8 @@
  * 2 MiB / 1 GiB blocks, never executable. Covers up to 256 TiB of physical address space. */
 #define DIRECT_MAP_BASE  UL(0xffff000000000000)
 
-/* Device windows: a 1 GiB region for MMIO mappings. The PL011 UART is its first 2 MiB block. */
+/* Device windows: a 1 GiB region for MMIO mappings. The PL011 UART is its first 2 MiB block, the
+ * GIC its second. */
 #define DEVICE_VBASE     UL(0xffffffffc0000000)
 
 /* The kernel image, linked here; the Image/PE headers are its first page. */
@@ -19,5 +20,14 @@
 /* QEMU virt: the PL011 UART (the console) and the start of RAM. */
 #define UART_PHYS        UL(0x09000000)
 #define UART_VIRT        (DEVICE_VBASE + (UART_PHYS & (UL(0x200000) - 1)))
+
+/* QEMU virt: the GICv2 distributor and CPU interface, in the 2 MiB block at GIC_PHYS, mapped
+ * as the second block of the device window. */
+#define GIC_PHYS         UL(0x08000000)
+#define GIC_VBASE        (DEVICE_VBASE + UL(0x200000))
+#define GICD_PHYS        UL(0x08000000)
+#define GICC_PHYS        UL(0x08010000)
+#define GICD_VIRT        (GIC_VBASE + (GICD_PHYS - GIC_PHYS))
+#define GICC_VIRT        (GIC_VBASE + (GICC_PHYS - GIC_PHYS))
 
 #endif

@@ -1,6 +1,7 @@
-/* The MMU half of the arch contract (mm/arch_mmu.h) for aarch64. So far: the direct map, which
- * boot_paging.c built over every RAM range of the UEFI memory map at DIRECT_MAP_BASE, so every
- * frame of RAM is always mapped and kmap_frame needs no temporary slots. */
+/* The MMU half of the arch contract (mm/arch_mmu.h) for aarch64, first part: the direct map,
+ * which boot_paging.c built over every RAM range of the UEFI memory map at DIRECT_MAP_BASE, so
+ * every frame of RAM is always mapped and kmap_frame needs no temporary slots. The user address
+ * spaces are in mmu_space.c (tables) and tlb.c (ASIDs, activation, TLB flushes). */
 #include "mm/arch_mmu.h"
 #include "kernel/panic.h"
 #include "arch/aarch64/boot.h"

@@ -1,6 +1,6 @@
 /* The VMSAv8-64 translation table descriptor format for a 4 KiB granule and 48-bit VAs: four
- * levels (L0..L3) of 512 entries. Used by the boot page-table builder now and by the MMU half of
- * the arch contract later. Bit positions are from the Arm ARM, section D8.3. */
+ * levels (L0..L3) of 512 entries. Used by the boot page-table builder and by the user page
+ * tables (mmu_space.c). Bit positions are from the Arm ARM, section D8.3. */
 #ifndef ARCH_AARCH64_PTE_H
 #define ARCH_AARCH64_PTE_H
 
@@ -31,9 +31,15 @@ typedef uint64_t pte_t;
 #define PTE_SH_INNER      (3ul << 8)
 #define PTE_AF            (1ul << 10)   /* access flag: set, or the first access faults */
 #define PTE_NG            (1ul << 11)   /* not global: tagged with the ASID */
+#define PTE_ATTR_IDX_MASK (7ul << 2)
 /* Upper attributes. */
+#define PTE_DBM           (1ul << 51)   /* dirty bit modifier: hardware clears AP[2] on a write */
 #define PTE_PXN           (1ul << 53)   /* never executable at EL1 */
 #define PTE_UXN           (1ul << 54)   /* never executable at EL0 */
+#define PTE_SW_DIRTY      (1ul << 55)   /* software bit (55-58 are ignored by hardware): was dirty
+					   before a protect took the write right away */
+/* Table descriptor attribute: nothing below this entry is executable at EL1. */
+#define PTE_PXN_TABLE     (1ul << 59)
 #define PTE_ADDR_MASK     0x0000fffffffff000ul   /* output address bits 47:12 */
 
 /* What the kernel's own mappings use. */
@@ -46,5 +52,10 @@ typedef uint64_t pte_t;
 _Static_assert(PT_LEVEL_SHIFT(0) == 39 && PT_LEVEL_SHIFT(2) == 21, "4 KiB granule level shifts");
 _Static_assert(PTE_AF == 0x400 && PTE_PXN == 1ul << 53, "descriptor bit positions (D8.3)");
 _Static_assert(MAIR_IDX_NORMAL_WB < 8, "AttrIndx is three bits");
+_Static_assert(PTE_AP_EL0 == 0x40 && PTE_AP_RO == 0x80 && PTE_SH_INNER == 0x300 && PTE_NG == 0x800,
+	       "AP[2:1] at bits 7:6, SH at 9:8, nG at 11 (D8.3)");
+_Static_assert(PTE_DBM == 1ul << 51 && PTE_UXN == 1ul << 54 && PTE_PXN_TABLE == 1ul << 59,
+	       "DBM, UXN and PXNTable bit positions (D8.3)");
+_Static_assert(PTE_ATTR_IDX(7) == PTE_ATTR_IDX_MASK, "AttrIndx at bits 4:2");
 
 #endif

@@ -5,6 +5,7 @@
 #include "arch/aarch64/regs_test.h"
 #include "arch/aarch64/memlayout.h"
 #include "arch/aarch64/boot.h"
+#include "arch/aarch64/cpu.h"
 
 KTEST(aarch64_brk_preserves_every_register)
 {
@@ -28,7 +29,9 @@ KTEST(aarch64_runs_at_el1_on_its_own_tables)
 	EXPECT_EQ(current_el(), 1);
 	EXPECT_EQ(read_sysreg(vbar_el1), (uintptr_t)aarch64_vectors);
 	EXPECT_EQ(read_sysreg(ttbr1_el1) & PTE_ADDR_MASK, aarch64_boot_facts.kernel_root_phys);
-	EXPECT_EQ(read_sysreg(sctlr_el1), SCTLR_EL1_KERNEL);
+	/* With PAN, aarch64_cpu_init clears SPAN so that every exception entry sets PAN. */
+	EXPECT_EQ(read_sysreg(sctlr_el1), SCTLR_EL1_KERNEL & ~(aarch64_cpu.pan ? SCTLR_SPAN : 0));
+	EXPECT_EQ(aarch64_pan_enabled(), aarch64_cpu.pan);
 	EXPECT_GE((uintptr_t)aarch64_start, KERNEL_VBASE);
 }
 

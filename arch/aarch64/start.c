@@ -4,6 +4,7 @@
 #include "kernel/arch.h"
 #include "kernel/kprintf.h"
 #include "arch/aarch64/boot.h"
+#include "arch/aarch64/cpu.h"
 #include "arch/aarch64/memlayout.h"
 #include "arch/aarch64/sysreg.h"
 
@@ -25,5 +26,6 @@ void aarch64_start(void)
 		(unsigned long long)facts->efi_map_entries,
 		(unsigned long long)facts->tables_size >> 10, (unsigned long long)facts->tables_phys,
 		(unsigned long long)read_sysreg(ttbr1_el1), (unsigned long long)read_sysreg(tcr_el1));
+	aarch64_cpu_init();
 	kernel_main(bi);
 }

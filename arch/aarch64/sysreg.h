@@ -54,6 +54,10 @@
 #define TCR_SH1_INNER    (UL(3) << 28)
 #define TCR_TG1_4K       (UL(2) << 30)
 #define TCR_IPS_SHIFT    32
+#define TCR_AS           (UL(1) << 36)  /* 16-bit ASIDs */
+#define TCR_HA           (UL(1) << 39)  /* hardware sets the access flag */
+#define TCR_HD           (UL(1) << 40)  /* hardware manages dirty state (DBM) */
+#define TTBR_ASID_SHIFT  48
 #define TCR_EL1_BASE (TCR_T0SZ(48) | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER | TCR_TG0_4K | \
 		      TCR_T1SZ(48) | TCR_IRGN1_WBWA | TCR_ORGN1_WBWA | TCR_SH1_INNER | TCR_TG1_4K)
 
@@ -67,8 +71,26 @@
 #define ICC_SRE_EL2_SRE   (UL(1) << 0)
 #define ICC_SRE_EL2_ENABLE (UL(1) << 3)        /* EL1 may use ICC_SRE_EL1 */
 
+/* ---- ID registers: the fields this kernel looks at ---- */
+#define ID_MMFR0_ASIDBITS(v)   (((v) >> 4) & 0xf)    /* ID_AA64MMFR0_EL1: 0 = 8, 2 = 16 bits */
+#define ID_MMFR1_HAFDBS(v)     ((v) & 0xf)           /* ID_AA64MMFR1_EL1: 1 = AF, 2 = AF + dirty */
+#define ID_MMFR1_PAN(v)        (((v) >> 20) & 0xf)   /* ID_AA64MMFR1_EL1: 0 = no PAN */
+#define CTR_IDC                (UL(1) << 28)         /* no D-cache clean needed for I/D coherence */
+#define CTR_DIC                (UL(1) << 29)         /* no I-cache invalidation needed */
+
+/* ---- Generic timer ---- */
+#define CNTV_CTL_ENABLE  (UL(1) << 0)
+#define CNTV_CTL_IMASK   (UL(1) << 1)
+#define CNTV_CTL_ISTATUS (UL(1) << 2)
+
 /* ---- PSTATE ---- */
+#define SPSR_MODE_EL0T   0x0
 #define SPSR_MODE_EL1H   0x5
+#define SPSR_MODE_MASK   0x1f           /* M[4] (AArch32) and M[3:0] */
+#define SPSR_PAN         (UL(1) << 22)
+/* MSR PAN, #imm as raw instructions, so the assembler needs no ARMv8.1 option. */
+#define INSN_SET_PAN     0xd500419f
+#define INSN_CLEAR_PAN   0xd500409f
 #define SPSR_DAIF        (UL(0xf) << 6)
 #define DAIF_IRQ_BIT     (UL(1) << 7)
 

@@ -1,10 +1,13 @@
 /* aarch64 trap decoding: turns a struct trap_frame (filled by vectors.S) into the arch-neutral
- * struct trap_info from ESR_EL1's exception class and syndrome, prints frames, and adjusts the
- * resume address. aarch64_trap_entry is what the trampoline calls. */
+ * struct trap_info from ESR_EL1's exception class and syndrome (for an IRQ: the INTID), prints
+ * frames, and adjusts the resume address. aarch64_trap_entry is what the trampoline calls.
+ * A trap from EL0 (SPSR.M = EL0t) decodes with user = true; a fault in the kernel's usercopy
+ * (an ldtr/sttr at EL1) is a kernel-mode fault with pc = the faulting instruction. */
 #include "kernel/arch.h"
 #include "kernel/kprintf.h"
 #include "arch/aarch64/boot.h"
 #include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/timer.h"
 
 /* The asm offsets of arch_types.h must match the C layout. */
 _Static_assert(offsetof(struct trap_frame, x) == TF_X0, "TF_X0");
@@ -16,6 +19,7 @@ _Static_assert(offsetof(struct trap_frame, spsr) == TF_SPSR, "TF_SPSR");
 _Static_assert(offsetof(struct trap_frame, esr) == TF_ESR, "TF_ESR");
 _Static_assert(offsetof(struct trap_frame, far) == TF_FAR, "TF_FAR");
 _Static_assert(offsetof(struct trap_frame, entry) == TF_ENTRY, "TF_ENTRY");
+_Static_assert(offsetof(struct trap_frame, irq) == TF_IRQ, "TF_IRQ");
 _Static_assert(sizeof(struct trap_frame) == TF_SIZE && TF_SIZE % 16 == 0, "TF_SIZE");
 _Static_assert(offsetof(struct arch_jmp_buf, fp) == JB_X29, "JB_X29");
 _Static_assert(offsetof(struct arch_jmp_buf, sp) == JB_SP, "JB_SP");
@@ -104,6 +108,7 @@ void arch_trap_decode(const struct trap_frame *tf, struct trap_info *info)
 	if (type == VECTOR_TYPE_IRQ || type == VECTOR_TYPE_FIQ) {
 		info->kind = TRAP_IRQ;
 		info->name = type == VECTOR_TYPE_IRQ ? "irq" : "fiq";
+		info->vector = (unsigned)tf->irq;       /* the INTID aarch64_irq acknowledged */
 		info->fault_addr = 0;
 		return;
 	}
@@ -168,6 +173,10 @@ void aarch64_trap_entry(struct trap_frame *tf)
 	    tf->elr == (uintptr_t)aarch64_semihosting_insn) {
 		tf->x[0] = (uint64_t)-1;
 		tf->elr += 4;
+		return;
+	}
+	if ((tf->entry & 3) == VECTOR_TYPE_IRQ) {
+		aarch64_irq(tf);        /* acknowledges at the GIC, then trap_dispatch */
 		return;
 	}
 	trap_dispatch(tf);

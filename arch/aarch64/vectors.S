@@ -1,7 +1,9 @@
 /* The EL1 exception vector table (VBAR_EL1) and its trampoline. Every entry pushes a struct
  * trap_frame on the EL1 stack holding all of x0-x30 (x18 included), SP_EL0, ELR, SPSR, ESR, FAR
- * and the entry index, calls aarch64_trap_entry(frame), then restores every register from the
- * frame (so the C code may change any of them, and the pc through ELR) and returns with eret.
+ * and the entry index (the IRQ field zeroed, for aarch64_irq to fill), calls
+ * aarch64_trap_entry(frame), then restores every register from the frame (so the C code may
+ * change any of them, and the pc through ELR) and returns with eret. A return to EL0 leaves
+ * SP_EL1 at the frame's top, where the next trap from EL0 lands (context.S).
  * Offsets are the TF_* numbers of arch_types.h, static-asserted in trap.c. */
 #include "arch/aarch64/arch_types.h"
 
@@ -68,6 +70,7 @@ trap_common:
 	mrs	x2, far_el1
 	stp	x1, x2, [sp, #TF_ESR]
 	str	x0, [sp, #TF_ENTRY]
+	stp	xzr, xzr, [sp, #TF_IRQ]		/* the INTID is filled in by aarch64_trap_entry */
 
 	/* x29/x30 of the frame are adjacent: a frame record linking a backtrace through the trap. */
 	add	x29, sp, #(TF_X0 + 29 * 8)
