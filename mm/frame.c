@@ -24,6 +24,10 @@
  * fragmentation for large runs. If contiguous allocation ever becomes hot, a buddy layer can be
  * put on top of these bitmaps (the bitmaps then say which order-0 frames are free).
  *
+ * Direct-map constraint (FRAME_DIRECT, for the kernel heap on i686): frame_init records in each
+ * section how many of its first frames lie in the direct map. The direct map covers RAM below a
+ * limit (i686) or all RAM (x86_64, aarch64), so inside one section it is always a prefix.
+ *
  * Locking: frame_lock (irqsave, written for SMP) protects every bitmap, summary, free count, the
  * list and the global counts. The pageinfo type is written under it when frames change hands.
  * The MM_DEBUG junk fill of freed frames runs before taking the lock (the caller still owns the
@@ -32,6 +36,7 @@
 #include "mm/section.h"
 #include "mm/pageinfo.h"
 #include "mm/arch_mmu.h"
+#include "mm/alloc_inject.h"
 #include "kernel/spinlock.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
@@ -43,6 +48,8 @@ static int32_t avail_head = -1;             /* frame_lock; first section with fr
 static uint64_t free_frames;                /* frame_lock */
 static uint64_t total_frames;               /* frame_lock */
 static unsigned long words_read;            /* frame_lock; MM_DEBUG statistics */
+static unsigned long generation;            /* frame_lock; frame_init calls */
+static bool have_high;                      /* frame_lock; some frame is outside the direct map */
 
 #if MM_DEBUG
 #define COUNT_READS(n) (words_read += (n))
@@ -132,6 +139,25 @@ static void give_locked(struct section *s, uint32_t i)
 	free_frames++;
 }
 
+/* Returns how many frames at the start of S lie inside the direct map (a prefix, see above). */
+static uint32_t direct_prefix(const struct section *s)
+{
+	paddr_t base = pfn_to_paddr(s->base_pfn);
+	if (!arch_phys_in_direct_map(base))
+		return 0;
+	if (arch_phys_in_direct_map(pfn_to_paddr(s->base_pfn + s->count) - 1))
+		return s->count;
+	uint32_t lo = 1, hi = s->count - 1;      /* frame lo-1 is inside, frame hi is outside */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (arch_phys_in_direct_map(pfn_to_paddr(s->base_pfn + mid + 1) - 1))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 void frame_init(void)
 {
 	unsigned long flags = spin_lock_irqsave(&frame_lock);
@@ -139,6 +165,8 @@ void frame_init(void)
 	avail_head = -1;
 	free_frames = total_frames = 0;
 	words_read = 0;
+	generation++;
+	have_high = false;
 	/* From the last section down, so that the list starts with the lowest section. */
 	for (uint32_t n = frame_table ? frame_table->count : 0; n-- > 0;) {
 		struct section *s = &frame_table->sections[n];
@@ -149,6 +177,8 @@ void frame_init(void)
 			s->free_sum[k] = nwords > k * 64 ? low_bits(nwords - k * 64) : 0;
 		s->free_top = (uint32_t)low_bits((nwords + 63) / 64);
 		s->free_count = s->count;
+		s->direct_count = direct_prefix(s);
+		have_high |= s->direct_count < s->count;
 		avail_link_locked(s);
 		free_frames += s->count;
 		total_frames += s->count;
@@ -172,15 +202,73 @@ static int alloc_one_locked(paddr_t *frame)
 	return 0;
 }
 
-int frame_alloc(paddr_t *frame)
+/* Returns the index of the first free frame of S at or after FROM, or S->count. */
+static uint64_t next_free_locked(const struct section *s, uint64_t from);
+
+/* Takes the lowest free frame inside the direct map (FRAME_DIRECT). */
+static int alloc_direct_locked(paddr_t *frame)
 {
-	unsigned long flags = spin_lock_irqsave(&frame_lock);
-	int err = alloc_one_locked(frame);
-	spin_unlock_irqrestore(&frame_lock, flags);
+	spin_assert_held(&frame_lock);
+	if (avail_head < 0)
+		return -ENOMEM;
+	struct section *head = &frame_table->sections[avail_head];
+	if (head->direct_count == head->count)
+		return alloc_one_locked(frame);
+	/* Sections are sorted and the direct map is a prefix of physical memory: stop at the
+	 * first section that starts outside it. */
+	for (uint32_t n = 0; n < frame_table->count; n++) {
+		struct section *s = &frame_table->sections[n];
+		if (s->direct_count == 0)
+			break;
+		if (s->free_count == 0)
+			continue;
+		uint64_t i = next_free_locked(s, 0);
+		if (i < s->direct_count) {
+			take_locked(s, (uint32_t)i);
+			*frame = pfn_to_paddr(s->base_pfn + i);
+			return 0;
+		}
+	}
+	return -ENOMEM;
+}
+
+/* Takes a free frame outside the direct map, from the highest section down (FRAME_HIGH), or
+ * any frame when there is none. */
+static int alloc_high_locked(paddr_t *frame)
+{
+	spin_assert_held(&frame_lock);
+	for (uint32_t n = have_high ? frame_table->count : 0; n-- > 0;) {
+		struct section *s = &frame_table->sections[n];
+		if (s->direct_count == s->count)
+			break;                   /* this one and all below are direct-mapped */
+		if (s->free_count == 0)
+			continue;
+		uint64_t i = next_free_locked(s, s->direct_count);
+		if (i < s->count) {
+			take_locked(s, (uint32_t)i);
+			*frame = pfn_to_paddr(s->base_pfn + i);
+			return 0;
+		}
+	}
+	return alloc_one_locked(frame);
+}
+
+int frame_alloc_flags(unsigned flags, paddr_t *frame)
+{
+	if (alloc_inject_should_fail())
+		return -ENOMEM;
+	unsigned long irq = spin_lock_irqsave(&frame_lock);
+	int err = flags & FRAME_DIRECT ? alloc_direct_locked(frame) :
+		  flags & FRAME_HIGH ? alloc_high_locked(frame) : alloc_one_locked(frame);
+	spin_unlock_irqrestore(&frame_lock, irq);
 	return err;
 }
 
-/* Returns the index of the first free frame of S at or after FROM, or S->count. */
+int frame_alloc(paddr_t *frame)
+{
+	return frame_alloc_flags(0, frame);
+}
+
 static uint64_t next_free_locked(const struct section *s, uint64_t from)
 {
 	spin_assert_held(&frame_lock);
@@ -221,8 +309,9 @@ static uint64_t next_used_locked(const struct section *s, uint64_t from, uint64_
 }
 
 /* Returns the index in S of the lowest free run of COUNT frames whose frame number is a multiple
- * of ALIGN (a power of two), or -1. */
-static int64_t find_run_locked(const struct section *s, uint64_t count, pfn_t align)
+ * of ALIGN (a power of two) and which ends at or below index LIMIT, or -1. */
+static int64_t find_run_locked(const struct section *s, uint64_t count, pfn_t align,
+			       uint64_t limit)
 {
 	spin_assert_held(&frame_lock);
 	uint64_t i = 0;
@@ -231,7 +320,7 @@ static int64_t find_run_locked(const struct section *s, uint64_t count, pfn_t al
 		if (f >= s->count)
 			return -1;
 		i = ALIGN_UP(s->base_pfn + f, align) - s->base_pfn;
-		if (i + count > s->count)
+		if (i + count > limit)
 			return -1;
 		uint64_t used = next_used_locked(s, i, i + count);
 		if (used == i + count)
@@ -240,22 +329,25 @@ static int64_t find_run_locked(const struct section *s, uint64_t count, pfn_t al
 	}
 }
 
-int frame_alloc_contig(size_t count, size_t align, paddr_t *base)
+int frame_alloc_contig_flags(size_t count, size_t align, unsigned flags, paddr_t *base)
 {
 	if (count == 0 || align == 0 || (align & (align - 1)))
 		return -EINVAL;
 	if (count > SECTION_MAX_FRAMES)
 		return -ENOMEM;
 	if (count == 1 && align == 1)
-		return frame_alloc(base);
+		return frame_alloc_flags(flags, base);
+	if (alloc_inject_should_fail())
+		return -ENOMEM;
 
 	int err = -ENOMEM;
-	unsigned long flags = spin_lock_irqsave(&frame_lock);
+	unsigned long irq = spin_lock_irqsave(&frame_lock);
 	for (uint32_t n = 0; frame_table && n < frame_table->count; n++) {
 		struct section *s = &frame_table->sections[n];
-		if (s->free_count < count)
+		uint64_t limit = flags & FRAME_DIRECT ? s->direct_count : s->count;
+		if (s->free_count < count || limit < count)
 			continue;
-		int64_t i = find_run_locked(s, count, align);
+		int64_t i = find_run_locked(s, count, align, limit);
 		if (i < 0)
 			continue;
 		for (uint32_t f = 0; f < count; f++)
@@ -264,8 +356,13 @@ int frame_alloc_contig(size_t count, size_t align, paddr_t *base)
 		err = 0;
 		break;
 	}
-	spin_unlock_irqrestore(&frame_lock, flags);
+	spin_unlock_irqrestore(&frame_lock, irq);
 	return err;
+}
+
+int frame_alloc_contig(size_t count, size_t align, paddr_t *base)
+{
+	return frame_alloc_contig_flags(count, align, 0, base);
 }
 
 #if MM_DEBUG
@@ -313,6 +410,14 @@ void frame_free_contig(paddr_t base, size_t count)
 void frame_free(paddr_t frame)
 {
 	frame_free_contig(frame, 1);
+}
+
+unsigned long frame_generation(void)
+{
+	unsigned long flags = spin_lock_irqsave(&frame_lock);
+	unsigned long n = generation;
+	spin_unlock_irqrestore(&frame_lock, flags);
+	return n;
 }
 
 uint64_t frame_count_free(void)

@@ -15,4 +15,9 @@ void mm_init(struct boot_info *bi);
 /* The table mm_init built (for the self-tests); empty before mm_init. */
 extern struct section_table mm_sections;
 
+/* Returns whether any byte of [BASE, BASE + SIZE) is usable RAM according to the memory map
+ * mm_init was given (the allocator's frames, but also the kernel image, boot modules and the
+ * frame metadata, which have no pageinfo). Device mappings refuse such ranges. */
+bool mm_phys_is_ram(paddr_t base, paddr_t size);
+
 #endif

@@ -8,6 +8,10 @@
 
 struct section_table mm_sections;
 
+/* The usable RAM ranges of the memory map, copied by mm_init (boot, before other CPUs). */
+static struct boot_mem_range ram[BOOT_MEM_MAX_RANGES];
+static unsigned ram_count;
+
 /* The section_build callback: the metadata may live anywhere inside the direct map (the pageinfo
  * arrays are read on every refcount change, so they must be reachable without kmap). */
 static void *meta_in_direct_map(void *ctx, paddr_t base, size_t size)
@@ -27,9 +31,21 @@ void mm_init(struct boot_info *bi)
 		      (unsigned long long)(boot_mem_usable_total(bi) >> 10));
 	section_table_install(&mm_sections);
 	frame_init();
+	ram_count = 0;
+	for (unsigned i = 0; i < bi->mem_count && ram_count < BOOT_MEM_MAX_RANGES; i++)
+		if (bi->mem[i].type == BOOT_MEM_USABLE)
+			ram[ram_count++] = bi->mem[i];
 
 	unsigned long long frames = mm_sections.total_frames;
 	kprintf("mm: %u sections, %llu frames (%llu MiB), PageInfo %u B, overhead %llu KiB\n",
 		(unsigned)mm_sections.count, frames, frames >> (20 - FRAME_SHIFT),
 		(unsigned)sizeof(struct pageinfo), (unsigned long long)(mm_sections.meta_size >> 10));
+}
+
+bool mm_phys_is_ram(paddr_t base, paddr_t size)
+{
+	for (unsigned i = 0; i < ram_count; i++)
+		if (base < ram[i].base + ram[i].size && ram[i].base < base + size)
+			return true;
+	return false;
 }

@@ -6,7 +6,9 @@
  * Layout: two 32-bit words, 8 bytes on every arch.
  *   refcount  bit 31      mode: 1 = shared (stays shared across address-space clones),
  *                                0 = CoW (a write to a mapping with refcount > 1 copies the frame);
- *                         meaningless, and kept 0, while the count is 0 or 1.
+ *                         meaningless while the count is 0 or 1: reaching 0 clears it, but a
+ *                         count that drops to 1 may keep it, so whoever raises a count from 1
+ *                         to 2 sets or clears it first (mm/fork.c, mm/borrow.c).
  *             bits 0-30   the count of references.
  *   flags     bits 0-3    type (enum pageinfo_type)
  *             bits 4-6    page-table level, for PAGEINFO_PAGE_TABLE (0 = the table of leaf entries)

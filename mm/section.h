@@ -32,6 +32,7 @@ struct section {
 	uint64_t free_sum[SECTION_SUM_WORDS];
 	uint32_t free_top;
 	uint32_t free_count;         /* set bits in free_map */
+	uint32_t direct_count;       /* frames 0..direct_count-1 are inside the direct map */
 	int32_t avail_next;          /* list of sections with free frames: indices, -1 ends */
 	int32_t avail_prev;
 };

@@ -21,9 +21,14 @@ HOST_LDFLAGS := -fsanitize=address,undefined -pthread
 # Pure-logic kernel sources that build on the host (no arch code, no kernel/string.c: the host C
 # library provides memset and friends). Add a file here when a host test needs it.
 HOST_KERNEL_SRCS := kernel/format.c kernel/cmdline.c kernel/boot_info.c \
-	mm/pageinfo.c mm/section.c mm/frame.c mm/mm_init.c mm/frame_bench.c
-# The harness and the stand-ins: panic/spinlock/kprintf, and the arch MMU contract over a buffer.
-HOST_SUPPORT_SRCS := tests/host/htest.c tests/host/host_kernel.c tests/host/fake_ram.c
+	mm/pageinfo.c mm/section.c mm/frame.c mm/mm_init.c mm/frame_bench.c \
+	mm/alloc_inject.c mm/kheap.c mm/grant.c mm/grant_tree.c mm/addrspace.c mm/vm_page.c \
+	mm/mmap.c mm/fault.c mm/fork.c mm/borrow.c mm/vm_access.c mm/check.c
+# The harness and the stand-ins: panic/spinlock/kprintf, and the arch MMU contract over a buffer
+# (fake_ram.c: direct map and kmap; soft_mmu.c: user page tables, TLB and a user-mode "CPU"),
+# and the fake machine of the VM tests (vm_env.c).
+HOST_SUPPORT_SRCS := tests/host/htest.c tests/host/host_kernel.c tests/host/fake_ram.c \
+	tests/host/soft_mmu.c tests/host/vm_env.c
 
 HOST_TEST_SRCS := $(sort $(wildcard tests/host/test_*.c))
 HOST_BINS      := $(patsubst tests/host/%.c,$(HOST_BUILD)/%,$(HOST_TEST_SRCS))

@@ -1,0 +1,83 @@
+/* Address spaces: the user half of a process's memory, as a tree of grants (mm/grant.h) over
+ * the arch's page tables (struct mmu_space, mm/arch_mmu.h). This header has their lifetime
+ * (create, fork, destroy, references), activation, and the list of live address spaces that the
+ * invariant checker walks; mapping and faults are in mm/vm.h.
+ *
+ * Lifetime: addrspace_create gives the owner (a process) one reference. addrspace_destroy,
+ * called by the owner once (exit), unmaps everything, frees the page tables and drops that
+ * reference; the struct itself lives on while External grants elsewhere hold references to it
+ * (their frames are their own references and stay valid), and is freed with the last one.
+ *
+ * Lock order (take in this order, release in any):
+ *   0. checker_lock               vm_check_all (mm/check.c), one run at a time
+ *   1. addrspace_list_lock        the list of live address spaces (checker, create, destroy)
+ *   2. addrspace.lock             one address space: its grants and page tables. Two at once
+ *                                 (vm_borrow): lower address first. fork locks the child after
+ *                                 the parent: the child is not reachable by anyone else yet.
+ *   3. zero_lock, kheap_lock      the zero frame's one-time set-up; the kernel heap
+ *   4. frame_lock                 the frame allocator
+ *   5. inject_lock                the allocation failure switch (a leaf)
+ * pageinfo counts and flags are atomics: no lock. Never touch user memory (usercopy) while
+ * holding an address-space lock: a fault there would take the same lock again. Every lock is a
+ * spinlock with interrupts masked (faults resolve with interrupts off for now). */
+#ifndef MM_ADDRSPACE_H
+#define MM_ADDRSPACE_H
+
+#include <stdatomic.h>
+#include "kernel/spinlock.h"
+#include "mm/arch_mmu.h"
+#include "mm/grant_tree.h"
+
+struct addrspace {
+	struct spinlock lock;
+	struct mmu_space mmu;            /* lock */
+	struct grant_tree grants;        /* lock */
+	bool dead;                       /* lock: addrspace_destroy has run */
+	_Atomic uint32_t refcount;       /* atomic: the owner's, one per External grant on it */
+	struct addrspace *live_prev;     /* addrspace_list_lock */
+	struct addrspace *live_next;     /* addrspace_list_lock */
+	bool listed;                     /* addrspace_list_lock */
+	unsigned long faults_resolved;   /* lock: statistics */
+};
+
+/* Creates an empty address space (no grants, a fresh page-table root), listed as live, with
+ * one reference for the caller; stores it in *OUT. Returns 0 or -ENOMEM (nothing allocated). */
+int addrspace_create(struct addrspace **out);
+
+/* Tears AS down for its owner: takes it off this CPU if active, unmaps every page, drops every
+ * frame reference after the TLB flush (freeing frames whose last reference goes), frees every
+ * grant and page table, unlists it, and drops the owner's reference. Call once per
+ * addrspace_create / addrspace_fork child. Never fails. */
+void addrspace_destroy(struct addrspace *as);
+
+/* Creates a copy of PARENT for a forked process in *CHILD_OUT: every grant is copied; pages of
+ * private grants become CoW in both (entries read-only, counts incremented; a page borrowed by
+ * an External grant elsewhere is copied for the child at once instead, so the borrow keeps
+ * seeing the parent's writes); shared pages stay shared (unpopulated ones are populated first,
+ * so both sides get the same frame); device and External pages are mapped in both; unpopulated
+ * private pages stay unpopulated. Returns 0, or -ENOMEM with no child and PARENT unchanged in
+ * content (some of its entries may have become read-only, and some shared pages populated). */
+int addrspace_fork(struct addrspace *parent, struct addrspace **child_out);
+
+/* Takes / drops a reference on the struct (not the mappings). The last put frees it; only a
+ * destroyed address space can lose its last reference. */
+void addrspace_get(struct addrspace *as);
+void addrspace_put(struct addrspace *as);
+
+/* Makes AS the user half of this CPU (NULL: none), remembering it for addrspace_active. */
+void addrspace_activate(struct addrspace *as);
+
+/* Returns the address space active on this CPU, or NULL. */
+struct addrspace *addrspace_active(void);
+
+/* Calls FN for every live (created, not yet destroyed) address space with
+ * addrspace_list_lock held; FN may take the address space's lock. */
+void addrspace_for_each_live(void (*fn)(void *ctx, struct addrspace *as), void *ctx);
+
+/* Returns how many address spaces are live. */
+unsigned long addrspace_live_count(void);
+
+/* Returns how many resident pages AS maps (present entries; zero-frame pages included). */
+size_t addrspace_resident_pages(struct addrspace *as);
+
+#endif

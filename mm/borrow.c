@@ -1,0 +1,116 @@
+/* vm_borrow (contract in mm/vm.h): an External grant in one address space over pages of
+ * another. Both address-space locks are held (lower address first); the source pages are made
+ * to own their frames (vm_page_own_locked: populate, or break CoW by copying, never the zero
+ * frame), each frame's shared bit is set, and the destination maps it with a reference. From then
+ * on the frame is shared memory: neither side's write fault copies it, and a fork of the source
+ * copies it for the child instead of making it CoW (mm/fork.c). */
+#include "mm/vm.h"
+#include "mm/vm_internal.h"
+#include "mm/kheap.h"
+#include "mm/pageinfo.h"
+#include "mm/section.h"
+#include "kernel/errno.h"
+#include "kernel/panic.h"
+
+/* Checks that SRC's grants cover [ADDR, END) (else -EFAULT) with providers that own or share
+ * their frames (else -EINVAL) and allow PROT (else -EACCES). */
+static int check_source_locked(struct addrspace *src, uintptr_t addr, uintptr_t end,
+			       unsigned prot)
+{
+	spin_assert_held(&src->lock);
+	uintptr_t cur = addr;
+	for (struct grant *g = grant_tree_lower_bound(&src->grants, addr); cur < end;
+	     g = grant_tree_next(g)) {
+		if (!g || g->start > cur)
+			return -EFAULT;
+		enum grant_kind k = g->provider.kind;
+		if (k != GRANT_ALLOCATED && k != GRANT_ALLOCATED_SHARED && k != GRANT_EXTERNAL)
+			return -EINVAL;
+		if (prot & ~g->prot)
+			return -EACCES;
+		cur = grant_end(g);
+	}
+	return 0;
+}
+
+/* Maps each page of the source range into G's range of DST, owning it in SRC first. */
+static int borrow_pages_locked(struct addrspace *dst, struct grant *g, struct addrspace *src,
+			       uintptr_t src_addr)
+{
+	spin_assert_held(&dst->lock);
+	spin_assert_held(&src->lock);
+	unsigned flags = grant_mmu_flags(g);
+	for (size_t i = 0; i < g->pages; i++) {
+		uintptr_t sva = src_addr + i * FRAME_SIZE;
+		paddr_t pa;
+		int err = vm_page_own_locked(src, grant_tree_find(&src->grants, sva), sva, &pa);
+		if (!err) {
+			pageinfo_set_shared(pageinfo_of(pa));
+			err = vm_map_ref_locked(dst, g->start + i * FRAME_SIZE, pa, flags);
+		}
+		if (err) {
+			vm_unmap_pages_locked(dst, g->start, g->start + i * FRAME_SIZE);
+			return err;
+		}
+	}
+	return 0;
+}
+
+int vm_borrow(struct addrspace *dst, uintptr_t addr, size_t len, unsigned prot, unsigned flags,
+	      struct addrspace *src, uintptr_t src_addr, uintptr_t *out)
+{
+	if (len == 0 || !IS_ALIGNED(src_addr, FRAME_SIZE) || (prot & ~PROT_MASK))
+		return -EINVAL;
+	uintptr_t top = arch_mmu_user_top();
+	if (src_addr < MMU_USER_BASE || src_addr >= top || len > top - src_addr)
+		return -EFAULT;
+	size_t pages = (len + FRAME_SIZE - 1) / FRAME_SIZE;
+	size_t bytes = pages * FRAME_SIZE;
+	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	if (fixed) {
+		if (!IS_ALIGNED(addr, FRAME_SIZE))
+			return -EINVAL;
+		if (addr < MMU_USER_BASE)
+			return -EPERM;
+		if (addr >= top || bytes > top - addr)
+			return -ENOMEM;
+	}
+	struct grant_provider p = {
+		.kind = GRANT_EXTERNAL,
+		.external = { .address_space = NULL, .src_base = src_addr },
+	};
+	struct grant *g = grant_new(0, pages, prot, prot, MAP_SHARED, MMU_CACHE_WB, &p);
+	if (!g)
+		return -ENOMEM;
+
+	bool dst_first = (uintptr_t)dst < (uintptr_t)src;
+	struct addrspace *first = dst_first ? dst : src, *second = dst_first ? src : dst;
+	unsigned long irq1 = spin_lock_irqsave(&first->lock), irq2 = 0;
+	if (second != first)
+		irq2 = spin_lock_irqsave(&second->lock);
+
+	int err = check_source_locked(src, src_addr, src_addr + bytes, prot);
+	if (!err && fixed) {
+		g->start = addr;
+		if (grant_tree_overlaps(&dst->grants, addr, addr + bytes))
+			err = -EEXIST;
+	} else if (!err && !vm_find_free_locked(dst, bytes, addr, &g->start)) {
+		err = -ENOMEM;
+	}
+	if (!err)
+		err = borrow_pages_locked(dst, g, src, src_addr);
+	if (!err) {
+		addrspace_get(src);
+		g->provider.external.address_space = src;
+		*out = g->start;
+		vm_insert_grant_locked(dst, g);
+		g = NULL;
+	}
+
+	if (second != first)
+		spin_unlock_irqrestore(&second->lock, irq2);
+	spin_unlock_irqrestore(&first->lock, irq1);
+	if (g)
+		kfree(g);
+	return err;
+}

@@ -1,0 +1,267 @@
+/* The memory invariant checker (contract in mm/check.h). Two passes:
+ *  1. per live address space (under its lock): the grant tree, the page-table frames, and every
+ *     present entry against the grant that must contain it;
+ *  2. per section: a count of the entries mapping each frame, gathered from every live address
+ *     space, compared with the frame's pageinfo. The counts live in a kmalloc'd array of one
+ *     section at a time (at most 128 KiB), so the checker needs no memory proportional to RAM.
+ * Each count word packs the number of entries (bits 0-29), "some entry is writable" (bit 30)
+ * and "some entry belongs to a shared or External grant" (bit 31). */
+#include <stdarg.h>
+#include "mm/check.h"
+#include "mm/addrspace.h"
+#include "mm/alloc_inject.h"
+#include "mm/kheap.h"
+#include "mm/pageinfo.h"
+#include "mm/section.h"
+#include "mm/vm_internal.h"
+#include "kernel/format.h"
+#include "kernel/kprintf.h"
+#include "kernel/spinlock.h"
+
+#define REPORT_MAX   32
+#define CNT_MASK     0x3fffffffu
+#define CNT_WRITABLE 0x40000000u
+#define CNT_SHARED   0x80000000u
+
+struct checker {
+	int problems;
+	paddr_t zero;
+	/* pass 1 */
+	struct addrspace *as;
+	unsigned long tables;
+	/* pass 2 */
+	const struct section *sec;
+	uint32_t *counts;
+};
+
+static void __printf(2, 3) report(struct checker *c, const char *fmt, ...)
+{
+	if (c->problems++ >= REPORT_MAX)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	kputs("check: ");
+	vkprintf(fmt, ap);
+	kputs("\n");
+	va_end(ap);
+}
+
+static const char *type_name(enum pageinfo_type t)
+{
+	switch (t) {
+	case PAGEINFO_FREE: return "free";
+	case PAGEINFO_ALLOCATED: return "allocated";
+	case PAGEINFO_USER: return "user";
+	case PAGEINFO_PAGE_TABLE: return "page-table";
+	case PAGEINFO_KERNEL_HEAP: return "kernel-heap";
+	default: return "?";
+	}
+}
+
+/* ---- Pass 1: one address space ---- */
+
+static void check_table(void *ctx, paddr_t table, unsigned level)
+{
+	struct checker *c = ctx;
+	struct pageinfo *pi = pageinfo_of(table);
+	c->tables++;
+	if (!pi)
+		report(c, "as=%p: page table %#llx has no pageinfo", (void *)c->as,
+		       (unsigned long long)table);
+	else if (pageinfo_type(pi) != PAGEINFO_PAGE_TABLE || pageinfo_level(pi) != level)
+		report(c, "as=%p: page table %#llx (level %u) is typed %s level %u", (void *)c->as,
+		       (unsigned long long)table, level, type_name(pageinfo_type(pi)),
+		       pageinfo_level(pi));
+}
+
+static void check_entry(void *ctx, uintptr_t va, paddr_t pa, unsigned flags)
+{
+	struct checker *c = ctx;
+	struct grant *g = grant_tree_find(&c->as->grants, va);
+	if (!g) {
+		report(c, "as=%p: entry va=%#lx pa=%#llx outside every grant", (void *)c->as,
+		       (unsigned long)va, (unsigned long long)pa);
+		return;
+	}
+	unsigned f = vm_flags_norm(flags);
+	unsigned allowed = grant_mmu_flags(g);
+	const char *kind = grant_kind_name(g->provider.kind);
+	if ((f & ~MMU_CACHE_MASK) & ~allowed)
+		report(c, "as=%p: entry va=%#lx flags %#x exceed %s grant prot %#x", (void *)c->as,
+		       (unsigned long)va, f, kind, g->prot);
+	if ((f & MMU_USER) != (allowed & MMU_USER))
+		report(c, "as=%p: entry va=%#lx user access %s but grant prot %#x", (void *)c->as,
+		       (unsigned long)va, f & MMU_USER ? "on" : "off", g->prot);
+	if ((f & MMU_CACHE_MASK) != g->cache)
+		report(c, "as=%p: entry va=%#lx cache %#x, grant says %#x", (void *)c->as,
+		       (unsigned long)va, f & MMU_CACHE_MASK, g->cache);
+
+	bool owned = pageinfo_of(pa) != NULL;
+	switch (g->provider.kind) {
+	case GRANT_ALLOCATED:
+	case GRANT_ALLOCATED_SHARED:
+	case GRANT_EXTERNAL:
+		if (!owned)
+			report(c, "as=%p: %s entry va=%#lx maps frame %#llx without a pageinfo",
+			       (void *)c->as, kind, (unsigned long)va, (unsigned long long)pa);
+		if (pa == c->zero && g->provider.kind != GRANT_ALLOCATED)
+			report(c, "as=%p: %s entry va=%#lx maps the zero frame", (void *)c->as, kind,
+			       (unsigned long)va);
+		if (pa == c->zero && (f & MMU_WRITE))
+			report(c, "as=%p: entry va=%#lx maps the zero frame writable", (void *)c->as,
+			       (unsigned long)va);
+		break;
+	case GRANT_PHYS_BORROWED:
+		if (pa != g->provider.phys_borrowed.base + (va - g->start) || owned)
+			report(c, "as=%p: device entry va=%#lx maps %#llx (%s), expected %#llx",
+			       (void *)c->as, (unsigned long)va, (unsigned long long)pa,
+			       owned ? "owned" : "not owned",
+			       (unsigned long long)(g->provider.phys_borrowed.base + (va - g->start)));
+		break;
+	default:
+		break;
+	}
+}
+
+static void check_space(void *ctx, struct addrspace *as)
+{
+	struct checker *c = ctx;
+	unsigned long irq = spin_lock_irqsave(&as->lock);
+	c->as = as;
+	char who[40];
+	ksnprintf(who, sizeof(who), "as=%p", (void *)as);
+	c->problems += (int)grant_tree_check(&as->grants, who);
+	uintptr_t top = arch_mmu_user_top();
+	for (struct grant *g = grant_tree_first(&as->grants); g; g = grant_tree_next(g)) {
+		if (g->start < MMU_USER_BASE || grant_end(g) > top || grant_end(g) < g->start)
+			report(c, "as=%p: grant [%#lx, %#lx) outside the user half", (void *)as,
+			       (unsigned long)g->start, (unsigned long)grant_end(g));
+		if (g->provider.kind == GRANT_EXTERNAL &&
+		    (!g->provider.external.address_space ||
+		     !atomic_load(&g->provider.external.address_space->refcount)))
+			report(c, "as=%p: external grant start=%#lx has no live source", (void *)as,
+			       (unsigned long)g->start);
+	}
+	if (as->dead)
+		report(c, "as=%p: destroyed but still listed", (void *)as);
+	c->tables = 0;
+	arch_mmu_walk_tables(&as->mmu, check_table, c);
+	if (c->tables != as->mmu.table_frames)
+		report(c, "as=%p: %lu page-table frames walked, mmu_space says %lu", (void *)as,
+		       c->tables, as->mmu.table_frames);
+	arch_mmu_walk(&as->mmu, MMU_USER_BASE, top, check_entry, c);
+	spin_unlock_irqrestore(&as->lock, irq);
+}
+
+/* ---- Pass 2: frame references, one section at a time ---- */
+
+static void count_entry(void *ctx, uintptr_t va, paddr_t pa, unsigned flags)
+{
+	struct checker *c = ctx;
+	pfn_t pfn = paddr_to_pfn(pa);
+	if (pfn < c->sec->base_pfn || pfn - c->sec->base_pfn >= c->sec->count)
+		return;
+	uint32_t *w = &c->counts[pfn - c->sec->base_pfn];
+	if ((*w & CNT_MASK) == CNT_MASK)
+		return;                              /* saturated: reported as a mismatch */
+	(*w)++;
+	if (flags & MMU_WRITE)
+		*w |= CNT_WRITABLE;
+	struct grant *g = grant_tree_find(&c->as->grants, va);
+	if (g && g->provider.kind != GRANT_ALLOCATED)
+		*w |= CNT_SHARED;
+}
+
+static void count_space(void *ctx, struct addrspace *as)
+{
+	struct checker *c = ctx;
+	unsigned long irq = spin_lock_irqsave(&as->lock);
+	c->as = as;
+	arch_mmu_walk(&as->mmu, MMU_USER_BASE, arch_mmu_user_top(), count_entry, c);
+	spin_unlock_irqrestore(&as->lock, irq);
+}
+
+static void compare_frame(struct checker *c, paddr_t pa, struct pageinfo *pi, uint32_t w)
+{
+	uint32_t mapped = w & CNT_MASK;
+	uint32_t rc = pageinfo_refcount(pi);
+	enum pageinfo_type type = pageinfo_type(pi);
+	unsigned long long frame = (unsigned long long)pa;
+	bool zero = pa == c->zero;
+
+	if (type != PAGEINFO_USER) {
+		if (mapped)
+			report(c, "frame %#llx of type %s is mapped %u times", frame, type_name(type),
+			       mapped);
+		if (rc)
+			report(c, "frame %#llx of type %s has refcount %u", frame, type_name(type), rc);
+		return;
+	}
+	uint32_t expected = mapped + (zero ? 1 : 0);
+	if (rc != expected)
+		report(c, "frame %#llx refcount %u, but %u entries map it%s", frame, rc, mapped,
+		       zero ? " (zero frame: +1 permanent)" : "");
+	if (rc == 0)
+		report(c, "frame %#llx is a user frame without references (leaked)", frame);
+	if (zero && (w & CNT_WRITABLE))
+		report(c, "the zero frame %#llx is mapped writable", frame);
+	if (mapped >= 2) {
+		bool want_shared = w & CNT_SHARED;
+		if (pageinfo_is_shared(pi) != want_shared)
+			report(c, "frame %#llx mapped %u times: shared bit %u, expected %u", frame,
+			       mapped, pageinfo_is_shared(pi), want_shared);
+		if (!pageinfo_is_shared(pi) && (w & CNT_WRITABLE))
+			report(c, "CoW frame %#llx (mapped %u times) is mapped writable", frame, mapped);
+	}
+}
+
+/* The fallback count array, for when the heap cannot give one (memory exhausted: exactly when
+ * the out-of-memory tests want a check). checker_lock serializes vm_check_all. */
+#define FALLBACK_FRAMES 1024u
+static uint32_t fallback_counts[FALLBACK_FRAMES];   /* checker_lock */
+static struct spinlock checker_lock = SPINLOCK_INIT("vm_check");
+
+/* Counts and compares the frames of S: in one go when the heap can give the count array, else
+ * in chunks of the static fallback array (each chunk walks every address space again). */
+static void check_section(struct checker *c, const struct section *s)
+{
+	uint32_t chunk = s->count;
+	uint32_t *heap = kmalloc((size_t)chunk * sizeof(uint32_t));
+	c->counts = heap;
+	if (!heap) {
+		c->counts = fallback_counts;
+		chunk = MIN(chunk, FALLBACK_FRAMES);
+	}
+	for (uint32_t first = 0; first < s->count; first += chunk) {
+		struct section part = *s;
+		part.base_pfn = s->base_pfn + first;
+		part.count = MIN(chunk, s->count - first);
+		c->sec = &part;
+		for (uint32_t i = 0; i < part.count; i++)
+			c->counts[i] = 0;
+		addrspace_for_each_live(count_space, c);
+		for (uint32_t i = 0; i < part.count; i++)
+			compare_frame(c, pfn_to_paddr(part.base_pfn + i), &s->pages[first + i],
+				      c->counts[i]);
+	}
+	kfree(heap);
+	c->counts = NULL;
+}
+
+int vm_check_all(void)
+{
+	struct checker c = { .problems = 0 };
+	unsigned long irq = spin_lock_irqsave(&checker_lock);
+	alloc_inject_suspend();
+	if (!vm_zero_frame_peek(&c.zero))
+		c.zero = ~(paddr_t)0;
+	addrspace_for_each_live(check_space, &c);
+	const struct section_table *t = section_table_active();
+	for (uint32_t n = 0; t && n < t->count; n++)
+		check_section(&c, &t->sections[n]);
+	alloc_inject_resume();
+	spin_unlock_irqrestore(&checker_lock, irq);
+	if (c.problems > REPORT_MAX)
+		kprintf("check: ... %d problems in all\n", c.problems);
+	return c.problems;
+}

@@ -1,0 +1,116 @@
+/* The page-fault path (contract in mm/vm.h): vm_fault finds the grant, checks its protection
+ * and dispatches on the provider.
+ *
+ *   Allocated (private anonymous)
+ *     not present, read/exec  map the zero frame read-only (one more reference on it)
+ *     not present, write      map a fresh zeroed frame with the grant's rights
+ *     present, write, entry read-only because the frame is the zero frame or CoW-shared
+ *                             (count > 1, shared bit clear): copy into a fresh frame (a zeroed
+ *                             one for the zero frame, no copy of zeroes), unmap, flush, map the
+ *                             copy, drop the old reference (vm_page_replace_locked)
+ *     present, write, read-only entry but the frame is ours alone (count 1) or shared (bit
+ *                             set): just make the entry writable
+ *   AllocatedShared           not present: a fresh zeroed frame (never the zero frame: both
+ *                             sides of a later fork must see the same frame); present: rights
+ *   PhysBorrowed              map base + offset with the grant's cache attribute, no reference
+ *   External                  mapped eagerly at creation: only a spurious or rights fault
+ *   FmapBorrowed              -ENOSYS until schemes exist (the slot is here)
+ * A fault on a present entry that already allows the access (another CPU resolved it, or a
+ * stale TLB entry) re-syncs the entry with what the grant says, flushes, and returns 0. */
+#include "mm/vm.h"
+#include "mm/vm_internal.h"
+#include "mm/pageinfo.h"
+#include "mm/section.h"
+#include "kernel/errno.h"
+#include "kernel/panic.h"
+
+/* The MMU right an access needs. */
+static unsigned access_right(enum vm_access access)
+{
+	return access == VM_ACCESS_WRITE ? MMU_WRITE : access == VM_ACCESS_EXEC ? MMU_EXEC : MMU_READ;
+}
+
+static int fault_anon_locked(struct addrspace *as, struct grant *g, uintptr_t va,
+			     enum vm_access access)
+{
+	spin_assert_held(&as->lock);
+	paddr_t pa;
+	if (!arch_mmu_query(&as->mmu, va, &pa, NULL)) {
+		if (access != VM_ACCESS_WRITE && g->provider.kind == GRANT_ALLOCATED) {
+			pa = vm_zero_frame();
+			return vm_map_ref_locked(as, va, pa, vm_entry_flags(g, pa));
+		}
+		int err = vm_frame_new_zeroed(&pa);
+		if (err)
+			return err;
+		return vm_map_ref_locked(as, va, pa, vm_entry_flags(g, pa));
+	}
+	if (access == VM_ACCESS_WRITE)
+		return vm_page_own_locked(as, g, va, &pa);   /* CoW break, or just the write right */
+	vm_entry_sync_locked(as, va, vm_entry_flags(g, pa));
+	return 0;
+}
+
+static int fault_phys_locked(struct addrspace *as, struct grant *g, uintptr_t va)
+{
+	spin_assert_held(&as->lock);
+	unsigned flags = grant_mmu_flags(g);
+	if (arch_mmu_query(&as->mmu, va, NULL, NULL)) {
+		vm_entry_sync_locked(as, va, flags);
+		return 0;
+	}
+	paddr_t pa = g->provider.phys_borrowed.base + (va - g->start);
+	return arch_mmu_map(&as->mmu, va, pa, flags);    /* no pageinfo: no reference */
+}
+
+static int fault_external_locked(struct addrspace *as, struct grant *g, uintptr_t va)
+{
+	spin_assert_held(&as->lock);
+	paddr_t pa;
+	if (!arch_mmu_query(&as->mmu, va, &pa, NULL))
+		return -EFAULT;
+	vm_entry_sync_locked(as, va, vm_entry_flags(g, pa));
+	return 0;
+}
+
+int vm_fault(struct addrspace *as, uintptr_t addr, enum vm_access access)
+{
+	if (addr < MMU_USER_BASE || addr >= arch_mmu_user_top())
+		return -EFAULT;
+	uintptr_t va = ALIGN_DOWN(addr, FRAME_SIZE);
+	unsigned long irq = spin_lock_irqsave(&as->lock);
+	struct grant *g = grant_tree_find(&as->grants, va);
+	int err;
+	if (!g || !grant_allows(g, access)) {
+		err = -EFAULT;
+	} else {
+		switch (g->provider.kind) {
+		case GRANT_ALLOCATED:
+		case GRANT_ALLOCATED_SHARED:
+			err = fault_anon_locked(as, g, va, access);
+			break;
+		case GRANT_PHYS_BORROWED:
+			err = fault_phys_locked(as, g, va);
+			break;
+		case GRANT_EXTERNAL:
+			err = fault_external_locked(as, g, va);
+			break;
+		case GRANT_FMAP_BORROWED:
+			err = -ENOSYS;          /* schemes (mmap_prep) come with a later issue */
+			break;
+		default:
+			panic("grant start=%#lx has provider kind %u", (unsigned long)g->start,
+			      (unsigned)g->provider.kind);
+		}
+	}
+	if (!err) {
+		as->faults_resolved++;
+		unsigned flags = 0;
+		if (unlikely(!arch_mmu_query(&as->mmu, va, NULL, &flags) ||
+			     !(flags & MMU_USER) || !(flags & access_right(access))))
+			panic("va=%#lx still denies access %u after the fault (flags %#x)",
+			      (unsigned long)va, (unsigned)access, flags);
+	}
+	spin_unlock_irqrestore(&as->lock, irq);
+	return err;
+}

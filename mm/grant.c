@@ -1,0 +1,142 @@
+/* Grant objects: creation, split, merge, and the translation of a grant's protection into MMU
+ * attributes (contract in mm/grant.h). The tree that orders them is mm/grant_tree.c. */
+#include "mm/grant.h"
+#include "mm/addrspace.h"
+#include "mm/arch_mmu.h"
+#include "mm/kheap.h"
+#include "mm/vm.h"
+#include "kernel/panic.h"
+
+static const char *const kind_names[GRANT_KIND_COUNT] = {
+	[GRANT_ALLOCATED] = "allocated",
+	[GRANT_ALLOCATED_SHARED] = "allocated-shared",
+	[GRANT_PHYS_BORROWED] = "phys-borrowed",
+	[GRANT_EXTERNAL] = "external",
+	[GRANT_FMAP_BORROWED] = "fmap-borrowed",
+};
+
+const char *grant_kind_name(enum grant_kind kind)
+{
+	return (unsigned)kind < GRANT_KIND_COUNT ? kind_names[kind] : "?";
+}
+
+struct grant *grant_new(uintptr_t start, size_t pages, unsigned prot, unsigned max_prot,
+			unsigned map_flags, unsigned cache, const struct grant_provider *provider)
+{
+	struct grant *g = kmalloc(sizeof(*g));
+	if (!g)
+		return NULL;
+	*g = (struct grant){
+		.start = start, .pages = pages, .prot = prot, .max_prot = max_prot,
+		.map_flags = map_flags, .cache = cache, .provider = *provider,
+	};
+	return g;
+}
+
+void grant_free(struct grant *g)
+{
+	if (g->provider.kind == GRANT_EXTERNAL && g->provider.external.address_space)
+		addrspace_put(g->provider.external.address_space);
+	kfree(g);
+}
+
+void grant_split(struct grant *g, size_t offset, struct grant *spare)
+{
+	if (unlikely(offset == 0 || offset >= g->pages))
+		panic("offset=%zu outside grant start=%#lx pages=%zu", offset,
+		      (unsigned long)g->start, g->pages);
+	size_t bytes = offset * FRAME_SIZE;
+	*spare = *g;
+	spare->left = spare->right = spare->parent = NULL;
+	spare->height = 0;
+	spare->start = g->start + bytes;
+	spare->pages = g->pages - offset;
+	g->pages = offset;
+
+	struct grant_provider *p = &spare->provider;
+	switch (p->kind) {
+	case GRANT_ALLOCATED:
+		if (p->allocated.cow_file_ref.file)
+			p->allocated.cow_file_ref.offset += bytes;
+		break;
+	case GRANT_PHYS_BORROWED:
+		p->phys_borrowed.base += bytes;
+		break;
+	case GRANT_EXTERNAL:
+		p->external.src_base += bytes;
+		addrspace_get(p->external.address_space);
+		break;
+	case GRANT_FMAP_BORROWED:
+		p->fmap_borrowed.file_ref.offset += bytes;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Returns whether the provider data of B continues that of A, which ends BYTES after its start. */
+static bool provider_continues(const struct grant_provider *a, const struct grant_provider *b,
+			       size_t bytes)
+{
+	switch (a->kind) {
+	case GRANT_ALLOCATED:
+		if (a->allocated.cow_file_ref.file != b->allocated.cow_file_ref.file)
+			return false;
+		return !a->allocated.cow_file_ref.file ||
+		       a->allocated.cow_file_ref.offset + bytes == b->allocated.cow_file_ref.offset;
+	case GRANT_ALLOCATED_SHARED:
+		return a->allocated_shared.is_pinned_userscheme_borrow ==
+		       b->allocated_shared.is_pinned_userscheme_borrow;
+	case GRANT_PHYS_BORROWED:
+		return a->phys_borrowed.base + bytes == b->phys_borrowed.base;
+	case GRANT_EXTERNAL:
+		return a->external.address_space == b->external.address_space &&
+		       a->external.src_base + bytes == b->external.src_base &&
+		       a->external.is_pinned_userscheme_borrow ==
+		       b->external.is_pinned_userscheme_borrow;
+	default:
+		return false;            /* fmap pins are counted per grant: never merged */
+	}
+}
+
+bool grant_can_merge(const struct grant *a, const struct grant *b)
+{
+	return grant_end(a) == b->start && a->prot == b->prot && a->max_prot == b->max_prot &&
+	       a->map_flags == b->map_flags && a->cache == b->cache &&
+	       a->provider.kind == b->provider.kind &&
+	       provider_continues(&a->provider, &b->provider, a->pages * FRAME_SIZE);
+}
+
+void grant_merge(struct grant *a, const struct grant *b)
+{
+	if (unlikely(!grant_can_merge(a, b)))
+		panic("grants start=%#lx and start=%#lx cannot merge", (unsigned long)a->start,
+		      (unsigned long)b->start);
+	a->pages += b->pages;
+}
+
+unsigned grant_mmu_flags(const struct grant *g)
+{
+	unsigned flags = g->cache;
+	if (g->prot & PROT_MASK)
+		flags |= MMU_USER | MMU_READ;    /* write and exec imply read on every arch we have */
+	if (g->prot & PROT_WRITE)
+		flags |= MMU_WRITE;
+	if ((g->prot & PROT_EXEC) && g->cache != MMU_CACHE_UC)
+		flags |= MMU_EXEC;       /* never execute device memory (aarch64 cannot) */
+	return flags;
+}
+
+bool grant_allows(const struct grant *g, unsigned access)
+{
+	switch (access) {
+	case VM_ACCESS_READ:
+		return g->prot & PROT_MASK;
+	case VM_ACCESS_WRITE:
+		return g->prot & PROT_WRITE;
+	case VM_ACCESS_EXEC:
+		return grant_mmu_flags(g) & MMU_EXEC;
+	default:
+		return false;
+	}
+}

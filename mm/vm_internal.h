@@ -1,0 +1,135 @@
+/* Helpers shared by the VM files of mm/ (addrspace, fault, fork, mmap, access, check); not an
+ * API for the rest of the kernel. Every *_locked function needs the address space's lock.
+ *
+ * Reference rule: each present user entry that maps a frame with a pageinfo holds one reference
+ * on it (device frames have none). vm_map_ref_locked takes the reference with the entry;
+ * vm_unmap_pages_locked removes entries, flushes the TLB, and only then drops the references,
+ * freeing frames whose last reference goes. A fresh frame (count 0) handed to
+ * vm_map_ref_locked belongs to the mapping from then on: if the mapping fails, it is freed.
+ *
+ * The zero frame: one frame of zeroes, allocated once, mapped read-only for every read of an
+ * untouched private page. It is refcounted like any other frame (one reference per entry) plus
+ * one permanent reference of its own, so its count is never 1 and never reaches 0: the "count 1:
+ * make the entry writable" path of a CoW break can never apply to it, and it is never freed.
+ * The fault path and vm_entry_flags also compare against its address explicitly. */
+#ifndef MM_VM_INTERNAL_H
+#define MM_VM_INTERNAL_H
+
+#include "mm/addrspace.h"
+#include "mm/grant.h"
+
+/* ---- Address spaces (mm/addrspace.c) ---- */
+
+/* addrspace_create without listing it as live (fork lists the child once it is complete). */
+int addrspace_new_unlisted(struct addrspace **out);
+
+/* Lists AS as live (once). */
+void addrspace_list_add(struct addrspace *as);
+
+/* ---- The zero frame (mm/vm_page.c) ---- */
+
+/* Allocates the zero frame on first use; returns 0 or -ENOMEM. */
+int vm_zero_frame_init(void);
+
+/* Returns the zero frame's address (vm_zero_frame_init must have succeeded). */
+paddr_t vm_zero_frame(void);
+
+/* Stores the zero frame's address in *PA and returns true, or returns false when it does not
+ * exist yet (allocates nothing). */
+bool vm_zero_frame_peek(paddr_t *pa);
+
+/* ---- Frames ---- */
+
+/* Allocates a frame, fills it with zeroes and types it PAGEINFO_USER (count 0); 0 or -ENOMEM. */
+int vm_frame_new_zeroed(paddr_t *pa);
+
+/* Allocates a PAGEINFO_USER frame holding a copy of frame SRC (count 0); 0 or -ENOMEM. */
+int vm_frame_new_copy(paddr_t src, paddr_t *pa);
+
+/* Takes a reference on PA when it has a pageinfo; returns 0, or -ENOMEM when the count is at
+ * its maximum (2^31 - 1 entries: treated as out of memory, not as a panic). */
+int vm_frame_ref(paddr_t pa);
+
+/* Drops a reference on PA when it has a pageinfo, freeing the frame when it was the last. The
+ * caller has flushed every TLB that could hold an entry it removed for PA. */
+void vm_frame_unref(paddr_t pa);
+
+/* ---- Entries ---- */
+
+/* Returns the attributes an entry of G mapping frame PA must have: G's rights, without write
+ * for the zero frame and for a CoW-shared frame of a private grant (count > 1, shared bit
+ * clear). */
+unsigned vm_entry_flags(const struct grant *g, paddr_t pa);
+
+/* Returns attributes FLAGS (from arch_mmu_query or for arch_mmu_map) reduced to what they
+ * mean, so that the generic code compares like with like: the hardware accessed/dirty bits
+ * dropped, and for an entry user mode cannot reach, the read/exec rights (x86 reports every
+ * present entry readable, aarch64 does not). */
+static inline unsigned vm_flags_norm(unsigned flags)
+{
+	flags &= ~(MMU_ACCESSED | MMU_DIRTY);
+	if (!(flags & MMU_USER))
+		flags &= ~(MMU_READ | MMU_EXEC);
+	return flags;
+}
+
+/* Maps VA to PA with FLAGS in AS, taking PA's reference. Returns 0 or -ENOMEM (no page table, or
+ * the count is full); on error nothing is mapped and a frame whose count was 0 has been freed. */
+int vm_map_ref_locked(struct addrspace *as, uintptr_t va, paddr_t pa, unsigned flags);
+
+/* Sets the entry of VA (present) to exactly FLAGS when it differs (hardware accessed/dirty bits
+ * aside), flushing the TLB entry. */
+void vm_entry_sync_locked(struct addrspace *as, uintptr_t va, unsigned flags);
+
+/* Replaces the frame OLD mapped at VA of G with a private copy (a zeroed frame when OLD is the
+ * zero frame): copy, unmap, flush, map the copy, then drop OLD's reference. 0 or -ENOMEM (then
+ * nothing changed). */
+int vm_page_replace_locked(struct addrspace *as, struct grant *g, uintptr_t va, paddr_t old);
+
+/* Makes page VA of G (Allocated, AllocatedShared or External) present with a frame of its own or
+ * a shared one, never the zero frame or a CoW-shared frame: populates it or breaks CoW by
+ * copying; the entry gets vm_entry_flags. Stores the frame in *PA. Returns 0, -ENOMEM, -EFAULT
+ * (an External page that is not present) or -EINVAL (another provider). */
+int vm_page_own_locked(struct addrspace *as, struct grant *g, uintptr_t va, paddr_t *pa);
+
+/* ---- Walking present entries in batches ---- */
+
+struct vm_entry {
+	uintptr_t va;
+	paddr_t pa;
+	unsigned flags;
+};
+
+#define VM_BATCH 16
+
+/* Receives up to VM_BATCH present entries in address order; may change AS (unmap, protect)
+ * for those entries and map elsewhere. Returns 0 to go on or an error that stops the walk. */
+typedef int (*vm_batch_fn)(void *ctx, struct vm_entry *entries, unsigned count);
+
+/* Calls FN with every present entry of AS in [START, END), VM_BATCH at a time; returns 0 or the
+ * first error of FN. Windows grow while they are empty, so sparse ranges cost little. */
+int vm_walk_batches_locked(struct addrspace *as, uintptr_t start, uintptr_t end, vm_batch_fn fn,
+			   void *ctx);
+
+/* Unmaps every present entry of AS in [START, END): unmap, flush, then drop the references. */
+void vm_unmap_pages_locked(struct addrspace *as, uintptr_t start, uintptr_t end);
+
+/* Flushes the TLB entries of the COUNT pages of ENTRIES. */
+void vm_flush_entries(struct addrspace *as, const struct vm_entry *entries, unsigned count);
+
+/* ---- Grants of an address space (mm/mmap.c) ---- */
+
+/* Removes every grant of AS in [START, END) (page aligned) with its pages, splitting grants that
+ * straddle the ends with the nodes in SPARES (two, NULLed when used). */
+void vm_remove_range_locked(struct addrspace *as, uintptr_t start, uintptr_t end,
+			    struct grant *spares[2]);
+
+/* Finds a free range of LEN bytes (a page multiple) in AS: [HINT, HINT + LEN) (HINT rounded
+ * down to a page) when free and inside the user half, else the highest free range. Stores its
+ * start in *OUT and returns true, or returns false when no range is big enough. */
+bool vm_find_free_locked(struct addrspace *as, size_t len, uintptr_t hint, uintptr_t *out);
+
+/* Inserts G into AS's tree and merges it with compatible neighbours (G may be freed). */
+void vm_insert_grant_locked(struct addrspace *as, struct grant *g);
+
+#endif
