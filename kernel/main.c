@@ -5,6 +5,7 @@
 #include "kernel/ktest.h"
 #include "kernel/boot_info.h"
 #include "mm/mm.h"
+#include "kernel/bench.h"
 
 /* The boot information, kept for the self-tests and, later, the memory subsystem. */
 struct boot_info *boot_info;
@@ -29,6 +30,11 @@ void kernel_main(struct boot_info *bi)
 	print_memory_map(bi);
 	mm_init(bi);
 
+#if BENCH
+	bench_run_all();
+	arch_exit(0);
+#else
 	int failed = ktest_run_all();
 	arch_exit(failed ? 1 : 0);
+#endif
 }
