@@ -6,6 +6,7 @@
 #include "kernel/boot_info.h"
 #include "mm/mm.h"
 #include "kernel/bench.h"
+#include "kernel/proc.h"
 
 /* The boot information, kept for the self-tests and, later, the memory subsystem. */
 struct boot_info *boot_info;
@@ -29,6 +30,7 @@ void kernel_main(struct boot_info *bi)
 	kprintf("kernel: %s\n", ARCH_NAME);
 	print_memory_map(bi);
 	mm_init(bi);
+	proc_init();
 
 #if BENCH
 	bench_run_all();

@@ -19,11 +19,7 @@ __attribute__((weak)) void sched_tick(struct trap_frame *tf __unused)
 {
 }
 
-/* Until the process layer exists, no trap from user mode is expected. kernel/proc.c replaces it. */
-__attribute__((weak)) bool proc_user_trap(struct trap_frame *tf __unused, const struct trap_info *info __unused)
-{
-	return false;
-}
+
 unsigned long trap_breakpoint_count;
 
 uintptr_t extable_lookup(uintptr_t pc)
@@ -56,6 +52,9 @@ void trap_dispatch(struct trap_frame *tf)
 
 	if (!info.user && info.kind == TRAP_PAGE_FAULT) {
 		uintptr_t fixup = extable_lookup(info.pc);
+		/* usercopy touching a user page that is merely not populated yet: resolve and retry */
+		if (fixup && proc_resolve_kernel_fault(&info))
+			return;
 		if (fixup) {
 			trap_last_fixup = info;
 			arch_trap_set_pc(tf, fixup);

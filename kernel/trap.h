@@ -28,8 +28,13 @@ extern unsigned long trap_irq_count;
 void sched_tick(struct trap_frame *tf);
 
 /* Handles a trap taken from user mode (syscall, page fault, timer, ...) for the process layer.
- * Returns false when it could not, and trap_dispatch then reports it as unexpected. */
+ * Returns false when it could not (no user process runs: a self-test drove user mode itself),
+ * and trap_dispatch then reports it as unexpected. */
 bool proc_user_trap(struct trap_frame *tf, const struct trap_info *info);
+
+/* A kernel fault on a user address inside usercopy: lets the current process's address space
+ * resolve it (lazy population, CoW). Returns true when the access may be retried. */
+bool proc_resolve_kernel_fault(const struct trap_info *info);
 
 /* Prints the decoded trap and every register. */
 void trap_report(const struct trap_frame *tf, const struct trap_info *info);

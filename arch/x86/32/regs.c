@@ -51,3 +51,14 @@ void arch_syscall_set_result(struct trap_frame *tf, long result)
 {
 	tf->eax = (uint32_t)result;
 }
+
+/* The fault upcall: HANDLER(ADDR, ACCESS) in EAX/EDX (the user library's entry stub moves them
+ * to the stack), on the interrupted stack minus a gap (the handler never returns). */
+void arch_trap_frame_setup_upcall(struct trap_frame *tf, uintptr_t handler, uintptr_t addr,
+				  unsigned long access)
+{
+	tf->ip = handler;
+	tf->eax = addr;
+	tf->edx = access;
+	tf->sp = ALIGN_DOWN(tf->sp - 256, 16);
+}

@@ -48,3 +48,14 @@ void arch_syscall_set_result(struct trap_frame *tf, long result)
 {
 	tf->rax = (uint64_t)result;
 }
+
+/* The fault upcall: HANDLER(ADDR, ACCESS) in RDI/RSI, on the interrupted stack below its 128-byte
+ * red zone, aligned as right after a call (the handler never returns). */
+void arch_trap_frame_setup_upcall(struct trap_frame *tf, uintptr_t handler, uintptr_t addr,
+				  unsigned long access)
+{
+	tf->ip = handler;
+	tf->rdi = addr;
+	tf->rsi = access;
+	tf->sp = ALIGN_DOWN(tf->sp - 256, 16) - 8;
+}

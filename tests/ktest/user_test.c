@@ -1,0 +1,48 @@
+/* Self-tests that run the user programs of tests/user/ as real processes: every access they make
+ * is a user-mode access that takes real faults. Each program checks itself and exits with the
+ * number of failed checks; here we check that status, that every frame came back, and that the
+ * mm invariant checker is clean afterwards. */
+#include "kernel/ktest.h"
+#include "kernel/proc.h"
+#include "mm/frame.h"
+#include "mm/check.h"
+
+/* Runs program NAME to its end; expects exit status EXPECTED and no leaked frame. */
+static void run_program(const char *name, int expected)
+{
+	uint64_t free_before = frame_count_free();
+	unsigned procs_before = proc_count();
+	int pid = proc_spawn(name);
+	ASSERT_GT(pid, 0);
+	int status = -1;
+	EXPECT_EQ(proc_wait(pid, &status), pid);
+	EXPECT_EQ(status, expected);
+	EXPECT_EQ(proc_count(), procs_before);
+	EXPECT_EQ(frame_count_free(), free_before);
+	EXPECT_EQ(vm_check_all(), 0);
+}
+
+KTEST(user_hello) { run_program("hello", 0); }
+KTEST(user_fork_cow) { run_program("fork_cow", 0); }
+KTEST(user_cow_reuse_after_sibling_exit) { run_program("cow_reuse", 0); }
+KTEST(user_shared_anon_across_fork) { run_program("shared_anon", 0); }
+KTEST(user_mprotect) { run_program("mprotect", 0); }
+KTEST(user_munmap_middle_splits) { run_program("munmap_split", 0); }
+KTEST(user_usercopy_efault) { run_program("usercopy", 0); }
+KTEST(user_kernel_memory_and_nx) { run_program("security", 0); }
+KTEST(user_oom_is_killed)
+{
+	/* touching all of a large RAM, one fault per page, takes minutes under TCG */
+	if (frame_count_total() > (512u << 20) / 4096) {
+		ktest_skip("runs only with <= 512 MiB of RAM");
+		return;
+	}
+	run_program("oom", PROC_KILLED_OOM);
+}
+
+KTEST(user_spawn_unknown_program)
+{
+	EXPECT_EQ(proc_spawn("no-such-program"), -2 /* -ENOENT */);
+	int status;
+	EXPECT_EQ(proc_wait(-1, &status), -10 /* -ECHILD */);
+}

@@ -1,0 +1,77 @@
+/* The small library of the user test programs: syscall wrappers, printing and checks. User
+ * programs are built with -mgeneral-regs-only: the kernel does not save FP/SIMD state yet. */
+#ifndef TESTS_USER_ULIB_H
+#define TESTS_USER_ULIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "kernel/syscall_numbers.h"
+#include "kernel/string.h"
+#include "mm/vm.h"
+
+long sys_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+
+static inline long sys0(long nr) { return sys_call(nr, 0, 0, 0, 0, 0, 0); }
+static inline long sys1(long nr, long a) { return sys_call(nr, a, 0, 0, 0, 0, 0); }
+static inline long sys2(long nr, long a, long b) { return sys_call(nr, a, b, 0, 0, 0, 0); }
+static inline long sys3(long nr, long a, long b, long c) { return sys_call(nr, a, b, c, 0, 0, 0); }
+
+static inline __attribute__((noreturn)) void u_exit(int status)
+{
+	sys1(SYS_EXIT, status);
+	__builtin_unreachable();
+}
+static inline long u_fork(void) { return sys0(SYS_FORK); }
+static inline long u_getpid(void) { return sys0(SYS_GETPID); }
+static inline long u_yield(void) { return sys0(SYS_YIELD); }
+static inline long u_waitpid(long pid, int *status) { return sys2(SYS_WAITPID, pid, (long)status); }
+static inline long u_free_frames(void) { return sys0(SYS_FREE_FRAMES); }
+static inline long u_check(void) { return sys0(SYS_CHECK); }
+static inline void *u_mmap(void *addr, size_t len, int prot, int flags)
+{
+	return (void *)sys_call(SYS_MMAP, (long)addr, (long)len, prot, flags, -1, 0);
+}
+static inline long u_munmap(void *addr, size_t len) { return sys2(SYS_MUNMAP, (long)addr, (long)len); }
+static inline long u_mprotect(void *addr, size_t len, int prot)
+{
+	return sys3(SYS_MPROTECT, (long)addr, (long)len, prot);
+}
+
+/* mmap's error convention: a result in the last page of the address space is -errno. */
+static inline bool u_mmap_failed(void *p) { return (uintptr_t)p >= (uintptr_t)-4096; }
+
+/* printf to the kernel console through SYS_DEBUG_WRITE. */
+int u_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Checks for the test programs: on failure they print file:line and both values and count the
+ * failure; main returns u_failures() so the exit status says how many checks failed. */
+void u_fail(const char *file, int line, const char *what, unsigned long long a, unsigned long long b);
+int u_failures(void);
+#define U_EXPECT_EQ(a, b) do { \
+	unsigned long long u_a_ = (unsigned long long)(a), u_b_ = (unsigned long long)(b); \
+	if (u_a_ != u_b_) u_fail(__FILE__, __LINE__, #a " == " #b, u_a_, u_b_); } while (0)
+#define U_EXPECT_NE(a, b) do { \
+	unsigned long long u_a_ = (unsigned long long)(a), u_b_ = (unsigned long long)(b); \
+	if (u_a_ == u_b_) u_fail(__FILE__, __LINE__, #a " != " #b, u_a_, u_b_); } while (0)
+
+/* ---- Surviving faults ----
+ * u_try(FN, ARG) runs FN(ARG); if FN takes a fault the kernel cannot resolve, the kernel's
+ * upcall lands in u_fault_entry, which jumps back here. Returns true when FN faulted, and the
+ * fault's address and access (0 read, 1 write, 2 exec) in *ADDR and *ACCESS (either may be
+ * NULL). */
+bool u_try(void (*fn)(void *), void *arg, uintptr_t *addr, int *access);
+
+/* One byte read / write that reports a fault instead of dying: true when it faulted. */
+bool u_read_faults(const volatile uint8_t *p, uint8_t *out);
+bool u_write_faults(volatile uint8_t *p, uint8_t value);
+
+struct u_jmp_buf { unsigned long regs[14]; };
+int u_setjmp(struct u_jmp_buf *b) __attribute__((returns_twice));
+__attribute__((noreturn)) void u_longjmp(struct u_jmp_buf *b, int value);
+
+#define U_PAGE 4096ul
+
+int user_main(void);
+
+#endif
