@@ -16,7 +16,7 @@ static void print_memory_map(const struct boot_info *bi)
 	kprintf("boot: loader %s, command line \"%s\"\n", bi->loader ? bi->loader : "?", bi->cmdline);
 	for (unsigned i = 0; i < bi->mem_count; i++) {
 		const struct boot_mem_range *r = &bi->mem[i];
-		kprintf("boot: mem %#014llx-%#014llx %s\n", (unsigned long long)r->base,
+		kprintf("boot: mem 0x%012llx-0x%012llx %s\n", (unsigned long long)r->base,
 			(unsigned long long)(r->base + r->size - 1), boot_mem_type_name(r->type));
 	}
 	paddr_t usable = boot_mem_usable_total(bi);
