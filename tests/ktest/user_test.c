@@ -6,6 +6,7 @@
 #include "kernel/proc.h"
 #include "mm/frame.h"
 #include "mm/check.h"
+#include "kernel/trap.h"
 
 /* Runs program NAME to its end; expects exit status EXPECTED and no leaked frame. */
 static void run_program(const char *name, int expected)
@@ -30,6 +31,16 @@ KTEST(user_mprotect) { run_program("mprotect", 0); }
 KTEST(user_munmap_middle_splits) { run_program("munmap_split", 0); }
 KTEST(user_usercopy_efault) { run_program("usercopy", 0); }
 KTEST(user_kernel_memory_and_nx) { run_program("security", 0); }
+KTEST(user_fault_storm_registers)
+{
+	/* Process 0 waits with interrupts masked and faults resolve with them masked, so every
+	 * tick counted here interrupted the storm's user mode. */
+	unsigned long irqs = trap_irq_count;
+	run_program("fault_storm", 0);
+	unsigned long ticks = trap_irq_count - irqs;
+	ktest_log("%lu timer interrupts landed in the storm", ticks);
+	EXPECT_GT(ticks, 0);
+}
 KTEST(user_oom_is_killed)
 {
 	/* touching all of a large RAM, one fault per page, takes minutes under TCG */

@@ -71,4 +71,65 @@ u_longjmp:
 	mov 12(%ecx), %ebp
 	mov 16(%ecx), %esp
 	jmp *20(%ecx)
+
+/* void u_reg_storm(int (*step)(struct storm_image *image)), for tests/user/fault_storm.c: calls
+ * STEP with an image at ESP; while it returns 1 (read) or 2 (write), loads eax ebx ecx edx esi
+ * edi ebp from image words 0-6, makes the access to the page eax points at (a read that writes
+ * no register, or a store of ebx), stores those registers into words 7-13 and ESP into word 14,
+ * and calls STEP again. Only ESP addresses memory in between, so every other register holds a
+ * known value when the access faults. */
+#define STORM_STORE  (7 * 4)
+#define STORM_SP     (14 * 4)
+#define STORM_STEP   (15 * 4)
+#define STORM_FRAME  (16 * 4 + 12)   /* + 12: ESP 16-aligned after the four pushes */
+
+	.macro storm_load
+	.set storm_off, 0
+	.irp reg, %eax, %ebx, %ecx, %edx, %esi, %edi, %ebp
+	mov storm_off(%esp), \reg
+	.set storm_off, storm_off + 4
+	.endr
+	.endm
+
+	.macro storm_store
+	.set storm_off, STORM_STORE
+	.irp reg, %eax, %ebx, %ecx, %edx, %esi, %edi, %ebp
+	mov \reg, storm_off(%esp)
+	.set storm_off, storm_off + 4
+	.endr
+	mov %esp, STORM_SP(%esp)
+	.endm
+
+	.globl u_reg_storm
+u_reg_storm:
+	push %ebp
+	push %edi
+	push %esi
+	push %ebx
+	mov 20(%esp), %eax
+	sub $STORM_FRAME, %esp
+	mov %eax, STORM_STEP(%esp)
+1:	mov %esp, %eax
+	sub $12, %esp                   /* ESP 16-aligned at the call */
+	push %eax
+	call *STORM_STEP + 16(%esp)
+	add $16, %esp
+	cmp $1, %eax
+	jb 3f
+	jne 2f
+	storm_load
+	cmpl $0, (%eax)                 /* the read: no register written */
+	storm_store
+	jmp 1b
+2:	storm_load
+	mov %ebx, (%eax)                /* the write */
+	storm_store
+	jmp 1b
+3:	add $STORM_FRAME, %esp
+	pop %ebx
+	pop %esi
+	pop %edi
+	pop %ebp
+	ret
+
 	.section .note.GNU-stack, "", @progbits

@@ -62,4 +62,64 @@ u_longjmp:
 	mov 48(%rdi), %rsp
 	mov %esi, %eax
 	jmp *56(%rdi)
+/* void u_reg_storm(int (*step)(struct storm_image *image)), for tests/user/fault_storm.c: calls
+ * STEP with an image at RSP; while it returns 1 (read) or 2 (write), loads rax rbx rcx rdx rsi
+ * rdi rbp r8-r15 from image words 0-14, makes the access to the page rax points at (a read
+ * that writes no register, or a store of rbx), stores those registers into words 15-29 and RSP
+ * into word 30, and calls STEP again. Only RSP addresses memory in between, so every other
+ * register holds a known value when the access faults. */
+#define STORM_STORE  (15 * 8)
+#define STORM_SP     (30 * 8)
+#define STORM_STEP   (31 * 8)
+#define STORM_FRAME  (32 * 8 + 8)    /* + 8: RSP 16-aligned after the six pushes */
+
+	.macro storm_load
+	.set storm_off, 0
+	.irp reg, %rax, %rbx, %rcx, %rdx, %rsi, %rdi, %rbp, %r8, %r9, %r10, %r11, %r12, %r13, %r14, %r15
+	mov storm_off(%rsp), \reg
+	.set storm_off, storm_off + 8
+	.endr
+	.endm
+
+	.macro storm_store
+	.set storm_off, STORM_STORE
+	.irp reg, %rax, %rbx, %rcx, %rdx, %rsi, %rdi, %rbp, %r8, %r9, %r10, %r11, %r12, %r13, %r14, %r15
+	mov \reg, storm_off(%rsp)
+	.set storm_off, storm_off + 8
+	.endr
+	mov %rsp, STORM_SP(%rsp)
+	.endm
+
+	.globl u_reg_storm
+u_reg_storm:
+	push %rbx
+	push %rbp
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	sub $STORM_FRAME, %rsp
+	mov %rdi, STORM_STEP(%rsp)
+1:	mov %rsp, %rdi
+	call *STORM_STEP(%rsp)
+	cmp $1, %eax
+	jb 3f
+	jne 2f
+	storm_load
+	cmpq $0, (%rax)                 /* the read: no register written */
+	storm_store
+	jmp 1b
+2:	storm_load
+	mov %rbx, (%rax)                /* the write */
+	storm_store
+	jmp 1b
+3:	add $STORM_FRAME, %rsp
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbp
+	pop %rbx
+	ret
+
 	.section .note.GNU-stack, "", @progbits
