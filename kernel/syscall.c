@@ -47,6 +47,18 @@ static long sys_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, 
 	return err ? err : (long)at;
 }
 
+/* Stores the frequency of the cycle counter (arch_cycles_hz: the TSC, CNTVCT_EL0), which user
+ * programs read themselves, at user address OUT. A pointer, not the result: the TSC's rate does
+ * not fit a 32-bit long on i686. */
+static long sys_cycles_hz(uintptr_t out)
+{
+	uint64_t hz = arch_cycles_hz();
+	if (vm_user_check(proc_current()->as, out, sizeof(hz), VM_ACCESS_WRITE) ||
+	    arch_copy_to_user(out, &hz, sizeof(hz)))
+		return -EFAULT;
+	return 0;
+}
+
 void syscall_dispatch(struct trap_frame *tf)
 {
 	unsigned long a[ARCH_SYSCALL_ARGS];
@@ -67,6 +79,7 @@ void syscall_dispatch(struct trap_frame *tf)
 	case SYS_FAULT_HANDLER: p->fault_handler = a[0]; r = 0; break;
 	case SYS_FREE_FRAMES:   r = (long)frame_count_free(); break;
 	case SYS_CHECK:         r = (long)vm_check_all(); break;
+	case SYS_CYCLES_HZ:     r = sys_cycles_hz(a[0]); break;
 	default:                r = -ENOSYS; break;
 	}
 	arch_syscall_set_result(tf, r);

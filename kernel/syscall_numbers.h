@@ -14,6 +14,7 @@
 #define SYS_FAULT_HANDLER 10   /* (handler) -> 0: where unresolvable faults are delivered */
 #define SYS_FREE_FRAMES   12   /* () -> free frame count (for tests) */
 #define SYS_CHECK         13   /* () -> problems found by the mm invariant checker (for tests) */
-#define SYS_COUNT         14
+#define SYS_CYCLES_HZ     14   /* (uint64_t *hz) -> 0 or -EFAULT: the cycle counter's frequency */
+#define SYS_COUNT         15
 
 #endif

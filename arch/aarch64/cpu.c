@@ -26,6 +26,10 @@ void aarch64_cpu_init(void)
 	aarch64_cpu.idc = ctr & CTR_IDC;
 	aarch64_cpu.dic = ctr & CTR_DIC;
 	aarch64_empty_ttbr0 = read_sysreg(ttbr0_el1);    /* the boot's empty root, ASID 0 */
+	/* EL0 may read the virtual count and its frequency (user-mode cycle counts, `make bench`);
+	 * the physical counter, EL0 timer registers and the event stream stay off. The register
+	 * resets to an UNKNOWN value, so all of it is written. */
+	write_sysreg(cntkctl_el1, CNTKCTL_EL0VCTEN);
 
 	if (aarch64_cpu.pan) {
 		/* SPAN = 0: taking an exception to EL1 sets PSTATE.PAN, so that a trap from EL0

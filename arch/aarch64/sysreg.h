@@ -82,6 +82,7 @@
 #define CNTV_CTL_ENABLE  (UL(1) << 0)
 #define CNTV_CTL_IMASK   (UL(1) << 1)
 #define CNTV_CTL_ISTATUS (UL(1) << 2)
+#define CNTKCTL_EL0VCTEN (UL(1) << 1)   /* EL0 may read CNTVCT_EL0 and CNTFRQ_EL0 */
 
 /* ---- PSTATE ---- */
 #define SPSR_MODE_EL0T   0x0

@@ -50,7 +50,7 @@ void x86_features_init(void)
 
 	x86_write_cr0(x86_read_cr0() | X86_CR0_WP);
 
-	unsigned long cr4 = x86_read_cr4();
+	unsigned long cr4 = x86_read_cr4() & ~X86_CR4_TSD;   /* rdtsc at ring 3 too (make bench) */
 	if (ebx7 & X86_CPUID7_SMEP) {
 		cr4 |= X86_CR4_SMEP;
 		x86_smep_enabled = true;

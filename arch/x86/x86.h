@@ -8,6 +8,7 @@
 #define X86_CR0_PE        0x00000001
 #define X86_CR0_WP        0x00010000
 #define X86_CR0_PG        0x80000000
+#define X86_CR4_TSD       0x00000004   /* rdtsc only at ring 0 */
 #define X86_CR4_PAE       0x00000020
 #define X86_CR4_PGE       0x00000080
 #define X86_CR4_SMEP      0x00100000   /* supervisor-mode execution prevention */
