@@ -14,10 +14,6 @@ struct trap_info trap_last_fixup;
 
 unsigned long trap_irq_count;
 
-/* Until the scheduler exists, a tick only counts. kernel/sched.c replaces it. */
-__attribute__((weak)) void sched_tick(struct trap_frame *tf __unused)
-{
-}
 
 
 unsigned long trap_breakpoint_count;
@@ -74,10 +70,10 @@ void trap_dispatch(struct trap_frame *tf)
 	if (info.user && proc_user_trap(tf, &info))
 		return;
 
-	if (info.kind == TRAP_IRQ) {              /* a timer tick that interrupted the kernel */
+	if (info.kind == TRAP_IRQ) {
+		/* A tick that interrupted the kernel only counts: the kernel is not preempted, user
+		 * processes are (proc_user_trap). */
 		trap_irq_count++;
-		if (info.vector == ARCH_TIMER_VECTOR)
-			sched_tick(tf);
 		return;
 	}
 

@@ -24,9 +24,6 @@ extern unsigned long trap_breakpoint_count;
 /* Interrupts handled so far (from kernel mode). */
 extern unsigned long trap_irq_count;
 
-/* Called on every timer tick with the frame it interrupted; may switch contexts. */
-void sched_tick(struct trap_frame *tf);
-
 /* Handles a trap taken from user mode (syscall, page fault, timer, ...) for the process layer.
  * Returns false when it could not (no user process runs: a self-test drove user mode itself),
  * and trap_dispatch then reports it as unexpected. */
