@@ -30,6 +30,19 @@ HOST_KERNEL_SRCS := kernel/format.c kernel/cmdline.c kernel/boot_info.c \
 HOST_SUPPORT_SRCS := tests/host/htest.c tests/host/host_kernel.c tests/host/fake_ram.c \
 	tests/host/soft_mmu.c tests/host/vm_env.c
 
+# The memory scenario parser (tests/scenario/), shared by the tests, the oracle and the kernel runner.
+HOST_SUPPORT_SRCS += tests/scenario/scenario.c
+
+# The Linux oracle of the scenario format: a plain hosted program, built without sanitizers
+# (ASan's shadow memory would sit inside the scenario address window [0x40000000, 0x80000000)).
+# `run` runs it over every tests/scenarios/*.mem and counts a scenario error (exit != 0) as a
+# failure; transcripts go to $(HOST_BUILD)/scenarios/NAME.out, never into the tree.
+ORACLE        := $(HOST_BUILD)/oracle
+ORACLE_SRCS   := tests/oracle/oracle.c tests/scenario/scenario.c
+ORACLE_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Wshadow \
+	-Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers -I.
+SCENARIOS     := $(sort $(wildcard tests/scenarios/*.mem))
+
 HOST_TEST_SRCS := $(sort $(wildcard tests/host/test_*.c))
 HOST_BINS      := $(patsubst tests/host/%.c,$(HOST_BUILD)/%,$(HOST_TEST_SRCS))
 HOST_LIB_OBJS  := $(patsubst %.c,$(HOST_BUILD)/obj/%.o,$(HOST_KERNEL_SRCS) $(HOST_SUPPORT_SRCS))
@@ -39,7 +52,11 @@ HOST_LIB       := $(HOST_BUILD)/libhost.a
 .SECONDARY:
 .DEFAULT_GOAL := run
 
-build: $(HOST_BINS)
+build: $(HOST_BINS) $(ORACLE)
+
+$(ORACLE): $(ORACLE_SRCS) tests/scenario/scenario.h
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(ORACLE_CFLAGS) -o $@ $(ORACLE_SRCS)
 
 $(HOST_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -54,7 +71,7 @@ $(HOST_BUILD)/test_%: $(HOST_BUILD)/obj/tests/host/test_%.o $(HOST_LIB)
 
 # Runs every test program; a program that exits non-zero without reporting a failed test
 # (a crash, a sanitizer report) counts as one more failure.
-run: $(HOST_BINS)
+run: $(HOST_BINS) $(ORACLE)
 	@pass=0; fail=0; \
 	for t in $(HOST_BINS); do \
 		echo "# $$t"; \
@@ -68,6 +85,15 @@ run: $(HOST_BINS)
 			f=1; \
 		fi; \
 		pass=$$((pass + p)); fail=$$((fail + f)); \
+	done; \
+	mkdir -p $(HOST_BUILD)/scenarios; \
+	for s in $(SCENARIOS); do \
+		out=$(HOST_BUILD)/scenarios/$$(basename $$s .mem).out; \
+		if $(ORACLE) $$s > $$out 2> $$out.err; then \
+			echo "# oracle $$s: ok"; pass=$$((pass + 1)); \
+		else \
+			echo "# oracle $$s: FAILED (exit $$?)"; cat $$out.err; fail=$$((fail + 1)); \
+		fi; \
 	done; \
 	echo "$$pass passed, $$fail failed"; \
 	[ $$fail -eq 0 ]
