@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command behind `make test`: builds and boots each arch under each memory size in QEMU
-# (TCG), checks every serial log, runs the host unit tests, and ends with one line
-# "N passed, N failed" for everything. Exits non-zero on any failure, timeout or panic.
+# (TCG), checks every serial log, runs the host unit tests (with the Linux scenario oracle),
+# compares every scenario transcript of every log with Linux's (tests/scenario-compare.sh), and
+# ends with one line "N passed, N failed" for everything. Exits non-zero on any failure, timeout
+# or panic.
 #
 # Usage: tests/run-tests.sh [ARCH...]          (default: x86_64 i686 aarch64)
 # Environment: TEST_MEMS="128M 4G" overrides the memory sizes, BOOT_TIMEOUT (seconds, default
@@ -90,6 +92,7 @@ for run in "${runs[@]}"; do
 done
 
 echo "== host unit tests"
+rm -rf build/host/scenarios     # the Linux oracle's transcripts, rewritten by host-test
 if make -s --no-print-directory host-test >"$out/host.log" 2>&1; then host_ok=1; else host_ok=0; fi
 summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out/host.log" | tail -n 1)
 if [ -n "$summary" ]; then
@@ -105,6 +108,32 @@ if [ $host_ok -eq 0 ] || [ -z "$summary" ]; then
 	echo "host unit tests FAILED (see $out/host.log):"
 	grep -E 'not ok|error|ERROR|runtime error' "$out/host.log" | head -n 20 | sed 's/^/    /'
 fi
+
+# Memory scenarios: every transcript the kernels printed against the Linux oracle's (written by
+# host-test above), one result per scenario and run; the first run of an arch writes
+# build/scenarios/<arch>/, the other memory sizes build/scenarios/<arch>-<mem>/.
+echo "== memory scenarios against Linux"
+scen_dir=tests/scenarios
+declare -A scen_first=()
+for run in "${runs[@]}"; do
+	arch=${run%%:*} mem=${run#*:}
+	dir=build/scenarios/$arch
+	[ -z "${scen_first[$arch]:-}" ] || dir=build/scenarios/$arch-$mem
+	scen_first[$arch]=1
+	result=$(tests/scenario-compare.sh "$out/$arch-$mem.log" "$dir" build/host/scenarios \
+		"$scen_dir" 2>"$out/scenarios-$arch-$mem.diff")
+	ok=$?
+	read -r sp sf ss snames <<<"$result"
+	total_pass=$((total_pass + sp)); total_fail=$((total_fail + sf))
+	msg=$(printf '%-8s %-5s %3d scenarios match Linux, %d differ, %d skipped' \
+		"$arch" "$mem" "$sp" "$sf" "$ss")
+	[ "$ss" -eq 0 ] || msg="$msg (files:$snames)"
+	echo "$msg"
+	if [ $ok -ne 0 ]; then
+		bad=1
+		head -n 60 "$out/scenarios-$arch-$mem.diff"
+	fi
+done
 
 echo "$total_pass passed, $total_fail failed"
 [ $bad -eq 0 ] && [ $total_fail -eq 0 ]

@@ -1,0 +1,32 @@
+/* Runs the memory scenarios of tests/scenarios (anonymous subset) with the user-mode runner
+ * tests/user/scenario_run.c, which prints each transcript for tests/run-tests.sh to compare with
+ * Linux's and checks frames and invariants after each scenario; here we check its exit status
+ * (the number of failed scenarios), reap the orphans it left to process 0, and check that every
+ * frame and process came back and the invariant checker is clean. */
+#include "kernel/ktest.h"
+#include "kernel/proc.h"
+#include "kernel/arch.h"
+#include "mm/frame.h"
+#include "mm/check.h"
+
+KTEST(user_scenarios_anonymous)
+{
+	uint64_t free_before = frame_count_free();
+	unsigned procs_before = proc_count();
+	uint64_t start = arch_cycles();
+	int pid = proc_spawn("scenario_run");
+	ASSERT_GT(pid, 0);
+	int status = -1;
+	EXPECT_EQ(proc_wait(pid, &status), pid);
+	EXPECT_EQ(status, 0);
+	while (proc_wait(-1, &status) > 0)      /* scenario processes orphaned by their parent */
+		EXPECT_EQ(status, 0);
+	uint64_t cycles = arch_cycles() - start, khz = arch_cycles_hz() / 1000;
+	if (khz)
+		ktest_log("scenarios took %llu ms", (unsigned long long)(cycles / khz));
+	else
+		ktest_log("scenarios took %llu cycles", (unsigned long long)cycles);
+	EXPECT_EQ(proc_count(), procs_before);
+	EXPECT_EQ(frame_count_free(), free_before);
+	EXPECT_EQ(vm_check_all(), 0);
+}
