@@ -19,6 +19,7 @@
 #define EINVAL  22
 #define ENOSPC  28
 #define ERANGE  34
+#define EDEADLK 35
 #define ENOSYS  38
 #define EOVERFLOW 75
 

@@ -15,6 +15,17 @@
 #define SYS_FREE_FRAMES   12   /* () -> free frame count (for tests) */
 #define SYS_CHECK         13   /* () -> problems found by the mm invariant checker (for tests) */
 #define SYS_CYCLES_HZ     14   /* (uint64_t *hz) -> 0 or -EFAULT: the cycle counter's frequency */
-#define SYS_COUNT         15
+/* Files and schemes (scheme/scheme.h; packets in scheme/scheme_abi.h) */
+#define SYS_OPEN          15   /* (const char *path, size_t len, unsigned flags O_*) -> fd or -errno */
+#define SYS_CLOSE         16   /* (int fd) -> 0 or -EBADF */
+#define SYS_READ          17   /* (int fd, void *buf, size_t len) -> bytes read or -errno */
+#define SYS_WRITE         18   /* (int fd, const void *buf, size_t len) -> bytes written or -errno */
+#define SYS_LSEEK         19   /* (int fd, long offset, int whence SEEK_*) -> new position or -errno */
+#define SYS_SCHEME_CREATE 20   /* (const char *name, size_t len) -> scheme fd (the daemon's end) */
+#define SYS_SCHEME_RECV   21   /* (int scheme_fd, struct scheme_packet *out) -> 0 or -errno; blocks */
+#define SYS_SCHEME_REPLY  22   /* (int scheme_fd, uint32_t tag, long result) -> 0 or -errno */
+#define SYS_VIRT_TO_PHYS  23   /* (void *addr, uint64_t *phys) -> 0 or -errno (MAP_PHYS_CONTIGUOUS) */
+#define SYS_NS_RESTRICT   24   /* (const char *names, size_t len) -> 0: namespace &= names (comma list) */
+#define SYS_COUNT         25
 
 #endif

@@ -28,6 +28,9 @@ struct addrspace;
 #define MAP_NORESERVE       0x4000     /* accepted, no effect: nothing is reserved anyway */
 #define MAP_POPULATE        0x8000     /* accepted, no effect yet */
 #define MAP_FIXED_NOREPLACE 0x100000
+/* Ours (no Linux meaning; Linux leaves these bits unused): */
+#define MAP_LAZY            0x10000000  /* scheme file: pages asked from the daemon at fault time */
+#define MAP_PHYS_CONTIGUOUS 0x20000000  /* physically contiguous owned frames, mapped at once */
 
 /* The kind of access that faulted; same values as kernel/arch.h's enum trap_access. */
 enum vm_access { VM_ACCESS_READ = 0, VM_ACCESS_WRITE = 1, VM_ACCESS_EXEC = 2 };
@@ -103,5 +106,38 @@ int vm_space_write(struct addrspace *as, uintptr_t addr, const void *src, size_t
 /* Reads LEN bytes at ADDR of AS into DST the same way; unpopulated pages read as zeroes and
  * stay unpopulated. Returns 0 or -EFAULT (a page outside every grant, or device memory). */
 int vm_space_read(struct addrspace *as, uintptr_t addr, void *dst, size_t len);
+
+/* ---- Scheme files (issue 5; mm/fmap.c) ----
+ * Maps [OFFSET, OFFSET + LEN) of the scheme file F into AS; ADDR, LEN, PROT and the MAP_ flags as
+ * for vm_mmap (MAP_ANONYMOUS not allowed), OFFSET page aligned.
+ *   MAP_SHARED: an FmapBorrowed grant holding a reference on F. Without MAP_LAZY the kernel asks
+ *     the daemon once (scheme_mmap_prep for the whole range, before taking any lock) and maps
+ *     every page it answered at once, taking a frame reference per entry; a page of the answered
+ *     range that is not mapped in the daemon stays a hole whose accesses fault (a page past the
+ *     end of the file). With MAP_LAZY nothing is asked until a page faults; then that page alone
+ *     is asked (the faulting context blocks), and an error answer or a dead daemon fails the
+ *     fault (-EFAULT). Every range the daemon prepared gets exactly one scheme_munmap_notify with
+ *     the same offsets when it goes (munmap, MAP_FIXED over it, exit), split as the unmap splits.
+ *   MAP_PRIVATE: an Allocated grant with cow_file_ref = F: pages show the file's frames
+ *     read-only (so writes through shared mappings and the daemon show) until the process writes
+ *     one, which copies it (CoW); same asking/holes/notify rules.
+ * Frames without a pageinfo in the answer (device memory the daemon mapped) are mapped without
+ * references, like PhysBorrowed. Returns 0 and the address in *OUT, -EINVAL (bad arguments),
+ * -EACCES (PROT_WRITE on a MAP_SHARED mapping of a file not opened for writing), the daemon's
+ * error, -EIO (the daemon died), or vm_mmap's errors. */
+struct scheme_file;
+int vm_mmap_file(struct addrspace *as, uintptr_t addr, size_t len, unsigned prot, unsigned flags,
+		 struct scheme_file *f, uint64_t offset, uintptr_t *out);
+
+/* MAP_PHYS_CONTIGUOUS (mm/contig.c): maps LEN bytes of physically contiguous, zeroed frames
+ * owned by the allocator (an AllocatedShared grant: MAP_SHARED semantics across fork), all
+ * present at once. Returns 0 and the address in *OUT, -EINVAL, -ENOMEM (no run that long). */
+int vm_mmap_contig(struct addrspace *as, uintptr_t addr, size_t len, unsigned prot, unsigned flags,
+		   uintptr_t *out);
+
+/* Stores the physical address that user address ADDR of AS maps in *PHYS (the page must be
+ * present with a frame of a MAP_PHYS_CONTIGUOUS or device grant). Returns 0, -EFAULT (not
+ * mapped) or -EINVAL (memory whose frames may move or be CoW-copied: private anonymous). */
+int vm_virt_to_phys(struct addrspace *as, uintptr_t addr, paddr_t *phys);
 
 #endif
