@@ -78,10 +78,24 @@ $(USER_DIR)/lib/scenario.o: tests/scenario/scenario.c
 $(USER_DIR)/lib/arch.o: tests/user/arch/$(ARCH).S
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -c $< -o $@
-$(USER_DIR)/%.bin: $(USER_DIR)/%.o $(USER_LIB_OBJS) tests/user/user.ld
+# An archive of what only some programs use (the linker takes the members a program needs): the
+# heap, the range counts of scheme/ and the test file system daemon testfs with its client side.
+USER_ARCHIVE := $(USER_DIR)/lib/libuser.a
+USER_ARCHIVE_OBJS := $(patsubst %,$(USER_DIR)/lib/%.o,umalloc range_count testfs_table \
+	testfs_daemon testfs_client)
+$(USER_DIR)/lib/%.o: tests/user/lib/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+$(USER_DIR)/lib/range_count.o: scheme/range_count.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+$(USER_ARCHIVE): $(USER_ARCHIVE_OBJS)
+	@rm -f $@
+	$(CROSS_COMPILE)ar rcs $@ $^
+$(USER_DIR)/%.bin: $(USER_DIR)/%.o $(USER_LIB_OBJS) $(USER_ARCHIVE) tests/user/user.ld
 	$(LD) $(ARCH_LDFLAGS) -static -nostdlib -z noexecstack --no-warn-rwx-segments \
 		-T tests/user/user.ld -o $(USER_DIR)/$*.elf $< $(USER_LIB_OBJS) $(USER_EXTRA_OBJS) \
-		$(USER_LIBGCC)
+		$(USER_ARCHIVE) $(USER_LIBGCC)
 	$(OBJCOPY) -O binary $(USER_DIR)/$*.elf $@
 
 # The scenario runner (tests/user/scenario_run.c) gets the text of every $(SCENARIO_DIR)/*.mem

@@ -26,6 +26,8 @@ HOST_KERNEL_SRCS := kernel/format.c kernel/cmdline.c kernel/boot_info.c \
 	mm/mmap.c mm/fault.c mm/fork.c mm/borrow.c mm/vm_access.c mm/check.c
 # The range counts of scheme daemons (freestanding, allocator callbacks).
 HOST_KERNEL_SRCS += scheme/range_count.c
+# The file table of the test file system daemon testfs (tests/user/lib/testfs_table.c, pure C).
+HOST_KERNEL_SRCS += tests/user/lib/testfs_table.c
 # The harness and the stand-ins: panic/spinlock/kprintf, and the arch MMU contract over a buffer
 # (fake_ram.c: direct map and kmap; soft_mmu.c: user page tables, TLB and a user-mode "CPU"),
 # and the fake machine of the VM tests (vm_env.c).
