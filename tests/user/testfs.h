@@ -112,4 +112,41 @@ const struct testfs_file_stat *testfs_stats_file(const struct testfs_stats *s, c
 /* Prints S on the console as KTAP diagnostics. */
 void testfs_stats_print(const struct testfs_stats *s);
 
+/* ---- Checks for the tests (each mismatch is a failed check, see u_fail) ---- */
+
+/* An expected log entry: OP, file NAME, OFFSET and SIZE in bytes, FLAGS (for a PREP compared
+ * under MAP_TYPE | MAP_LAZY, the bits a client chooses; a MUNMAP's must be equal), result 0. */
+struct testfs_expect {
+	uint32_t op;
+	const char *name;
+	uint64_t offset, size;
+	uint32_t flags;
+};
+
+/* Checks that the log of S is exactly the N entries of WANT, and that no notice was unknown or
+ * dropped. Returns the number of mismatches (printed, with the whole log when there are any). */
+int testfs_check_log(const struct testfs_stats *s, const struct testfs_expect *want, unsigned n,
+		     const char *file, int line);
+
+/* Checks that the range counts of file NAME in S are exactly the N intervals of WANT (N == 0: no
+ * range mapped, or the file is gone). Returns the number of mismatches. */
+int testfs_check_ranges(const struct testfs_stats *s, const char *name,
+			const struct testfs_interval *want, unsigned n, const char *file, int line);
+
+/* The test data: the byte at file offset OFF of a file made with SEED. */
+static inline uint8_t testfs_pattern(uint64_t off, unsigned seed)
+{
+	return (uint8_t)(off * 131u + (off >> 12) * 7u + (off >> 8) + seed);
+}
+
+#define TESTFS_EXPECT_LOG(s, ...) do { \
+	const struct testfs_expect want_[] = { __VA_ARGS__ }; \
+	testfs_check_log((s), want_, sizeof(want_) / sizeof(want_[0]), __FILE__, __LINE__); } while (0)
+#define TESTFS_EXPECT_NO_LOG(s) testfs_check_log((s), NULL, 0, __FILE__, __LINE__)
+#define TESTFS_EXPECT_RANGES(s, name, ...) do { \
+	const struct testfs_interval want_[] = { __VA_ARGS__ }; \
+	testfs_check_ranges((s), (name), want_, sizeof(want_) / sizeof(want_[0]), __FILE__, \
+			    __LINE__); } while (0)
+#define TESTFS_EXPECT_NO_RANGES(s, name) testfs_check_ranges((s), (name), NULL, 0, __FILE__, __LINE__)
+
 #endif

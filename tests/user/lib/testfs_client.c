@@ -108,3 +108,62 @@ void testfs_stats_print(const struct testfs_stats *s)
 			 (long long)e->result);
 	}
 }
+
+/* Prints one check's mismatch as u_fail does and counts it. */
+static int mismatch(const char *file, int line, const char *what, unsigned long long a,
+		    unsigned long long b)
+{
+	u_fail(file, line, what, a, b);
+	return 1;
+}
+
+int testfs_check_log(const struct testfs_stats *s, const struct testfs_expect *want, unsigned n,
+		     const char *file, int line)
+{
+	int bad = 0;
+	if (s->log_len != n)
+		bad += mismatch(file, line, "testfs log length", s->log_len, n);
+	if (s->log_dropped)
+		bad += mismatch(file, line, "testfs log dropped", s->log_dropped, 0);
+	if (s->unknown_munmaps)
+		bad += mismatch(file, line, "testfs unknown munmaps", s->unknown_munmaps, 0);
+	for (unsigned i = 0; i < n && i < s->log_len && i < TESTFS_LOG_MAX; i++) {
+		const struct testfs_log_entry *e = &s->log[i];
+		const struct testfs_expect *w = &want[i];
+		uint32_t mask = w->op == TESTFS_LOG_PREP ? (MAP_TYPE | MAP_LAZY) : ~0u;
+		if (e->op != w->op || strcmp(e->name, w->name) != 0 || e->offset != w->offset ||
+		    e->size != w->size || (e->flags & mask) != w->flags || e->result != 0) {
+			u_printf("    # testfs log entry %u: expected %s %s %#llx+%#llx flags %#x -> 0\n", i,
+				 w->op == TESTFS_LOG_PREP ? "mmap_prep" : "munmap", w->name,
+				 (unsigned long long)w->offset, (unsigned long long)w->size, w->flags);
+			bad += mismatch(file, line, "testfs log entry (index, 0)", i, 0);
+		}
+	}
+	if (bad)
+		testfs_stats_print(s);
+	return bad;
+}
+
+int testfs_check_ranges(const struct testfs_stats *s, const char *name,
+			const struct testfs_interval *want, unsigned n, const char *file, int line)
+{
+	const struct testfs_file_stat *f = testfs_stats_file(s, name);
+	uint32_t have = f ? f->nintervals : 0;
+	int bad = 0;
+	if (have != n)
+		bad += mismatch(file, line, "testfs range-count intervals", have, n);
+	for (unsigned i = 0; f && i < n && i < have && i < TESTFS_STAT_INTERVALS; i++) {
+		const struct testfs_interval *iv = &f->iv[i];
+		if (iv->start != want[i].start || iv->end != want[i].end || iv->count != want[i].count) {
+			u_printf("    # testfs %s interval %u: [%#llx, %#llx) x%llu, expected [%#llx, "
+				 "%#llx) x%llu\n", name, i, (unsigned long long)iv->start,
+				 (unsigned long long)iv->end, (unsigned long long)iv->count,
+				 (unsigned long long)want[i].start, (unsigned long long)want[i].end,
+				 (unsigned long long)want[i].count);
+			bad += mismatch(file, line, "testfs interval (index, 0)", i, 0);
+		}
+	}
+	if (bad)
+		testfs_stats_print(s);
+	return bad;
+}
