@@ -13,13 +13,13 @@ static size_t sizes[N];
 
 int user_main(void)
 {
-	U_EXPECT_EQ(umalloc(0), NULL);
-	U_EXPECT_EQ(umalloc((size_t)-1), NULL);
+	U_EXPECT_EQ((uintptr_t)umalloc(0), 0);
+	U_EXPECT_EQ((uintptr_t)umalloc((size_t)-1), 0);
 	U_EXPECT_EQ(umalloc_live(), 0);
 	for (unsigned i = 0; i < N; i++) {
 		sizes[i] = 1 + (i * 37) % 3000 + (i % 10 == 0 ? 20000 : 0);
 		blocks[i] = umalloc(sizes[i]);
-		U_EXPECT_NE(blocks[i], NULL);
+		U_EXPECT_NE((uintptr_t)blocks[i], 0);
 		U_EXPECT_EQ((uintptr_t)blocks[i] % 16, 0);
 		memset(blocks[i], (int)(i & 0xff), sizes[i]);
 	}
@@ -33,11 +33,11 @@ int user_main(void)
 	/* a freed small block is the next one of its class */
 	uint8_t *p = blocks[1];                  /* 38 bytes: the 64-byte class */
 	ufree(p);
-	U_EXPECT_EQ(umalloc(40), p);
+	U_EXPECT_EQ((uintptr_t)umalloc(40), (uintptr_t)p);
 	ufree(p);
 	/* a large block's frames go back on free */
 	uint8_t *big = umalloc(64 * 1024);
-	U_EXPECT_NE(big, NULL);
+	U_EXPECT_NE((uintptr_t)big, 0);
 	memset(big, 1, 64 * 1024);
 	long before = u_free_frames();
 	ufree(big);
