@@ -156,8 +156,13 @@ int addrspace_fork(struct addrspace *parent, struct addrspace **child_out)
 	if (unlikely(parent->dead))
 		panic("fork of destroyed as=%p", (void *)parent);
 	for (struct grant *pg = grant_tree_first(&parent->grants); pg && !err;
-	     pg = grant_tree_next(pg))
+	     pg = grant_tree_next(pg)) {
+		/* a pinned user-scheme borrow belongs to one request of the parent: not copied */
+		if (pg->provider.kind == GRANT_EXTERNAL &&
+		    pg->provider.external.is_pinned_userscheme_borrow)
+			continue;
 		err = fork_grant_locked(&fc, pg);
+	}
 	if (fc.parent_downgraded)
 		arch_tlb_flush_space(&parent->mmu);
 	spin_unlock_irqrestore(&child->lock, irq_child);
