@@ -2,7 +2,7 @@
  * opens, writes, reads, seeks and closes through it and checks the exact bytes and errors; the
  * daemon checks on its side that READ/WRITE buffers are the client's own pages lent to it (it
  * sees the bytes the client left there, at the same offset in the page; a WRITE buffer is
- * read-only; it cannot unmap or reprotect them; they are gone once it answers), that bad replies
+ * read-only; it cannot unmap or reprotect them; they are gone once it answered), that bad replies
  * get -errno, and that calling its own scheme is -EDEADLK. Every packet the daemon receives is
  * logged in a shared page and compared with the exact expected sequence (FIFO: notices before a
  * later blocking request). Then the namespace rules in a forked child, and the daemon's death:
@@ -22,6 +22,7 @@
 struct shared {
 	volatile int ready;
 	volatile uintptr_t client_buf;       /* where the client's next READ buffer is */
+	volatile int check_lent;             /* 1: check the buffer is gone after the reply; 2: done */
 	volatile unsigned nlog;
 	volatile uint32_t log[LOG_MAX];      /* op << 16 | id of every packet received */
 };
@@ -126,9 +127,12 @@ static __attribute__((noreturn)) void daemon_main(struct shared *sh)
 			continue;                            /* nothing to answer */
 		}
 		U_EXPECT_EQ(u_scheme_reply(sfd, pkt.tag, r), 0);
-		if (lent) {
+		if (lent && sh->check_lent == 1) {
+			/* the client waits for this check before its next request, whose buffer
+			 * could be lent at the same address */
 			uint8_t b;
 			U_EXPECT_EQ(u_read_faults((const volatile uint8_t *)lent, &b), true);
+			sh->check_lent = 2;
 		}
 	}
 }
@@ -207,7 +211,10 @@ int user_main(void)
 	U_EXPECT_EQ(u_lseek(fd, 0, SEEK_SET), 0);
 	memset(b, PATTERN, 4 * U_PAGE);
 	sh->client_buf = (uintptr_t)(b + 4000);
+	sh->check_lent = 1;
 	U_EXPECT_EQ(u_read(fd, b + 4000, 6000), 6000);          /* READ 10 */
+	while (sh->check_lent != 2)
+		u_yield();
 	U_EXPECT_EQ(memcmp(b + 4000, a + 100, 6000), 0);
 	U_EXPECT_EQ(b[3999], PATTERN);
 	U_EXPECT_EQ(b[10000], PATTERN);
@@ -219,8 +226,8 @@ int user_main(void)
 	U_EXPECT_EQ(u_close(99), -EBADF);
 	U_EXPECT_EQ(u_read(fd, (void *)0x10, 4), -EFAULT);
 	U_EXPECT_EQ(u_write(fd, (void *)0x10, 4), -EFAULT);
-	U_EXPECT_EQ(u_mmap_fd(NULL, U_PAGE, PROT_READ, MAP_SHARED, 99, 0), (void *)(long)-EBADF);
-	U_EXPECT_EQ(u_mmap_fd(NULL, U_PAGE, PROT_READ, MAP_SHARED, fd, 100), (void *)(long)-EINVAL);
+	U_EXPECT_EQ((long)u_mmap_fd(NULL, U_PAGE, PROT_READ, MAP_SHARED, 99, 0), -EBADF);
+	U_EXPECT_EQ((long)u_mmap_fd(NULL, U_PAGE, PROT_READ, MAP_SHARED, fd, 100), -EINVAL);
 	struct scheme_packet pkt;
 	U_EXPECT_EQ(u_scheme_recv(fd, &pkt), -EBADF);           /* a client file, not a scheme fd */
 	U_EXPECT_EQ(u_scheme_reply(fd, 1, 0), -EBADF);
