@@ -147,3 +147,4 @@ static void run_scheme_program(const char *name)
 }
 
 KTEST(user_scheme_ipc) { run_scheme_program("scheme_ipc"); }
+KTEST(user_scheme_death) { run_scheme_program("scheme_death"); }
