@@ -14,6 +14,8 @@
  *                    same frames with the same rights and the shared bit is set.
  *   PhysBorrowed, External, FmapBorrowed: the child maps the same frames with the same rights
  *                    (references for frames that have a pageinfo).
+ *                    Except a pinned user-scheme borrow (a client's buffer lent to this
+ *                    daemon for one request, mm/borrow.c): the child does not get it.
  * Unpopulated private pages stay unpopulated. The parent's TLB is flushed once at the end,
  * before its lock is released, so no stale writable entry survives the fork.
  *
