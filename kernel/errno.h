@@ -17,9 +17,11 @@
 #define EEXIST  17
 #define ENODEV  19
 #define EINVAL  22
+#define EMFILE  24
 #define ENOSPC  28
 #define ERANGE  34
 #define EDEADLK 35
+#define ENAMETOOLONG 36
 #define ENOSYS  38
 #define EOVERFLOW 75
 

@@ -1,5 +1,7 @@
-/* The process table, process creation (spawn, fork), exit and wait, round-robin scheduling on
- * one CPU, and the handling of every trap that comes from user mode (syscalls, faults, ticks).
+/* The process table, process creation (spawn, fork), exit and wait, sleeping on wait queues,
+ * round-robin scheduling on one CPU, and the handling of every trap that comes from user mode
+ * (syscalls, faults, ticks). Each process also carries its open files (kernel/fd.c) and its
+ * scheme namespace (scheme/namespace.c), inherited by fork and dropped at exit.
  * A switch changes three things together: the kernel stack user traps land on, the active user
  * address space, and the saved kernel context. */
 #include "kernel/proc.h"
@@ -10,6 +12,9 @@
 #include "kernel/trap.h"
 #include "kernel/syscall.h"
 #include "kernel/user_program.h"
+#include "kernel/fd.h"
+#include "kernel/spinlock.h"
+#include "scheme/scheme.h"
 #include "mm/addrspace.h"
 #include "mm/vm.h"
 
@@ -118,6 +123,7 @@ int proc_spawn(const char *name)
 		goto out;
 	}
 	arch_trap_frame_init_user(p->tf, USER_PROGRAM_BASE, USER_STACK_TOP);
+	p->ns = scheme_ns_get(proc_running->ns);
 	proc_start(p);
 	if (!timer_running) {               /* ticks preempt user processes */
 		arch_timer_start(PROC_HZ);
@@ -143,6 +149,8 @@ int proc_fork(const struct trap_frame *tf)
 	*child->tf = *tf;
 	arch_syscall_set_result(child->tf, 0);
 	child->fault_handler = parent->fault_handler;
+	fd_table_fork(child, parent);
+	child->ns = scheme_ns_get(parent->ns);
 	proc_start(child);
 	return child->pid;
 }
@@ -160,6 +168,11 @@ void proc_exit(int status)
 	struct proc *p = proc_running;
 	if (p->pid == 0)
 		panic("process 0 cannot exit (status %d)", status);
+	/* files first: a scheme this process serves dies while its address space still exists,
+	 * so the client buffers lent to it are given back one by one (scheme/user_scheme.c) */
+	fd_table_close_all(p);
+	scheme_ns_put(p->ns);
+	p->ns = NULL;
 	struct addrspace *as = p->as;
 	p->as = NULL;
 	addrspace_activate(NULL);
@@ -268,6 +281,52 @@ bool proc_resolve_kernel_fault(const struct trap_info *info)
 	if (!p || !p->as || info->fault_addr >= arch_mmu_user_top())
 		return false;
 	return vm_fault(p->as, info->fault_addr, (enum vm_access)info->access) == 0;
+}
+
+void proc_sleep(struct wait_queue *wq, struct spinlock *lock)
+{
+	if (unlikely(arch_irq_enabled()))
+		panic("proc_sleep with interrupts enabled (pid %d)", proc_running->pid);
+	unsigned long masked = arch_irq_save();
+	struct proc *p = proc_running;
+	if (unlikely(p->waiting_on))
+		panic("pid %d sleeps on two wait queues", p->pid);
+	p->wait_next = wq->head;
+	wq->head = p;
+	p->waiting_on = wq;
+	p->state = PROC_BLOCKED;
+	if (lock)
+		spin_unlock_irqrestore(lock, masked);    /* masked stays masked */
+	sched_yield();
+	if (lock)
+		(void)spin_lock_irqsave(lock);
+	/* a spurious wake-up (a child's exit) leaves P queued: take it off */
+	for (struct proc **pp = &wq->head; *pp; pp = &(*pp)->wait_next) {
+		if (*pp == p) {
+			*pp = p->wait_next;
+			break;
+		}
+	}
+	p->wait_next = NULL;
+	p->waiting_on = NULL;
+	p->state = PROC_RUNNING;
+	arch_irq_restore(masked);
+}
+
+void wait_queue_wake_all(struct wait_queue *wq)
+{
+	unsigned long irq = arch_irq_save();
+	struct proc *p = wq->head;
+	wq->head = NULL;
+	while (p) {
+		struct proc *next = p->wait_next;
+		p->wait_next = NULL;
+		p->waiting_on = NULL;
+		if (p->state == PROC_BLOCKED)
+			p->state = PROC_RUNNABLE;
+		p = next;
+	}
+	arch_irq_restore(irq);
 }
 
 /* Returns the next runnable process after CUR in table order, or NULL. */

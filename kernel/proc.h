@@ -18,11 +18,17 @@ enum proc_state {
 	PROC_UNUSED = 0,
 	PROC_RUNNABLE,
 	PROC_RUNNING,
-	PROC_BLOCKED,       /* in waitpid until a child exits */
+	PROC_BLOCKED,       /* in waitpid until a child exits, or asleep on a wait queue */
 	PROC_ZOMBIE,        /* exited; its parent has not collected the status yet */
 };
 
 struct addrspace;
+struct scheme_file;
+struct scheme_ns;
+struct spinlock;
+
+/* Open files per process (kernel/fd.c): descriptors 0..PROC_FD_MAX-1. */
+#define PROC_FD_MAX     32
 
 struct proc {
 	int pid;
@@ -35,7 +41,28 @@ struct proc {
 	struct trap_frame *tf;         /* where a new process's first user frame is built */
 	int exit_status;
 	uintptr_t fault_handler;       /* user upcall for unresolvable faults, 0 = kill */
+	struct scheme_file *fds[PROC_FD_MAX];   /* kernel/fd.c: one reference each, NULL = free */
+	struct scheme_ns *ns;          /* schemes it may open or create; NULL = every one */
+	struct proc *wait_next;        /* on the wait queue it sleeps on */
+	struct wait_queue *waiting_on; /* that queue, NULL when not on one */
 };
+
+/* A list of processes asleep until some condition holds (one CPU: every field is protected by
+ * masking interrupts; SMP will add a lock here). */
+struct wait_queue {
+	struct proc *head;
+};
+#define WAIT_QUEUE_INIT { NULL }
+
+/* Puts the current process to sleep on WQ until wait_queue_wake_all(WQ) (or a spurious wake-up:
+ * callers re-check their condition in a loop). Interrupts must be masked. LOCK, when not NULL,
+ * is held by the caller: it is released while asleep (interrupts stay masked) and held again on
+ * return. Process 0 may sleep too; it then polls while nothing else can run. */
+void proc_sleep(struct wait_queue *wq, struct spinlock *lock);
+
+/* Makes every process asleep on WQ runnable and empties WQ. Interrupts must be masked (or the
+ * lock that guards the sleepers' condition held). Never blocks. */
+void wait_queue_wake_all(struct wait_queue *wq);
 
 /* The process running on this CPU. */
 struct proc *proc_current(void);

@@ -1,13 +1,19 @@
 /* Syscall dispatch. Every pointer argument is a user address and is only touched through
- * arch_copy_from_user / arch_copy_to_user; every error is returned as -errno. */
+ * arch_copy_from_user / arch_copy_to_user; every error is returned as -errno. Files and schemes
+ * (open .. ns_restrict) go through the fd table (kernel/fd.c) to scheme/. */
 #include "kernel/syscall.h"
 #include "kernel/proc.h"
 #include "kernel/kprintf.h"
 #include "kernel/errno.h"
+#include "kernel/fd.h"
+#include "kernel/string.h"
+#include "scheme/scheme.h"
 #include "mm/addrspace.h"
 #include "mm/frame.h"
 #include "mm/check.h"
 #include "mm/vm.h"
+
+#define LONG_MAX_VALUE ((long)(~0ul >> 1))
 
 /* Prints LEN bytes of user memory at BUF on the console. */
 static long sys_debug_write(uintptr_t buf, size_t len)
@@ -38,13 +44,149 @@ static long sys_waitpid(long pid, uintptr_t status_ptr)
 	return got;
 }
 
+/* mmap: anonymous memory (MAP_ANONYMOUS; FD is ignored as on Linux, OFFSET must be 0), or
+ * [OFFSET, OFFSET + LEN) of the file open as FD (OFFSET in bytes, page aligned). */
 static long sys_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, long fd, long offset)
 {
-	if (fd != -1 || offset != 0)
-		return -EINVAL;           /* file mappings arrive with schemes */
+	struct proc *p = proc_current();
 	uintptr_t at;
-	int err = vm_mmap(proc_current()->as, addr, len, prot, flags, &at);
+	int err;
+	if (flags & MAP_ANONYMOUS) {
+		if (offset != 0)
+			return -EINVAL;
+		err = vm_mmap(p->as, addr, len, prot, flags, &at);
+	} else {
+		if (offset < 0 || !IS_ALIGNED((unsigned long)offset, FRAME_SIZE))
+			return -EINVAL;
+		struct scheme_file *f = fd_get(p, fd);
+		if (!f)
+			return -EBADF;
+		err = scheme_mmap(f, p->as, addr, len, prot, flags, (uint64_t)offset, &at);
+		scheme_file_put(f);
+	}
 	return err ? err : (long)at;
+}
+
+/* Copies the user string [UPTR, UPTR + LEN) into BUF (SIZE bytes) with a NUL after it. Returns 0,
+ * -ENAMETOOLONG (LEN >= SIZE), -EFAULT, or -EINVAL (a NUL inside). */
+static int copy_string_in(char *buf, size_t size, uintptr_t uptr, size_t len)
+{
+	if (len >= size)
+		return -ENAMETOOLONG;
+	if (len && (vm_user_check(proc_current()->as, uptr, len, VM_ACCESS_READ) ||
+		    arch_copy_from_user(buf, uptr, len)))
+		return -EFAULT;
+	buf[len] = '\0';
+	return strlen(buf) == len ? 0 : -EINVAL;
+}
+
+/* Installs F (one reference) as a new descriptor of the current process; returns it or
+ * -EMFILE (F is closed then). */
+static long install_fd(struct scheme_file *f)
+{
+	int fd = fd_install(proc_current(), f);
+	if (fd < 0)
+		scheme_file_put(f);
+	return fd;
+}
+
+static long sys_open(uintptr_t upath, size_t len, unsigned flags)
+{
+	char path[SCHEME_NAME_MAX + 1 + SCHEME_PATH_MAX + 1];
+	int err = copy_string_in(path, sizeof(path), upath, len);
+	if (err)
+		return err;
+	struct scheme_file *f;
+	err = scheme_open(path, flags, &f);
+	return err ? err : install_fd(f);
+}
+
+/* read/write at the file's position, which advances by the bytes done. */
+static long sys_rw(long fd, uintptr_t buf, size_t len, bool write)
+{
+	struct scheme_file *f = fd_get(proc_current(), fd);
+	if (!f)
+		return -EBADF;
+	unsigned mode = f->flags & O_ACCMODE;
+	long r;
+	if (mode != O_RDWR && mode != (write ? O_WRONLY : O_RDONLY))
+		r = -EBADF;
+	else
+		r = write ? scheme_write(f, f->pos, buf, len) : scheme_read(f, f->pos, buf, len);
+	if (r > 0)
+		f->pos += (uint64_t)r;
+	scheme_file_put(f);
+	return r;
+}
+
+static long sys_lseek(long fd, long offset, long whence)
+{
+	struct scheme_file *f = fd_get(proc_current(), fd);
+	if (!f)
+		return -EBADF;
+	int64_t base = 0;
+	long r = 0;
+	if (whence == SEEK_CUR) {
+		base = (int64_t)f->pos;
+	} else if (whence == SEEK_END) {
+		long size = scheme_fsize(f);
+		if (size < 0)
+			r = size;
+		base = size;
+	} else if (whence != SEEK_SET) {
+		r = -EINVAL;
+	}
+	if (!r) {
+		int64_t pos = base + offset;
+		if (pos < 0)
+			r = -EINVAL;
+		else if (pos > (int64_t)LONG_MAX_VALUE)
+			r = -EOVERFLOW;
+		else
+			f->pos = (uint64_t)pos, r = (long)pos;
+	}
+	scheme_file_put(f);
+	return r;
+}
+
+static long sys_scheme_create(uintptr_t uname, size_t len)
+{
+	char name[SCHEME_NAME_MAX];
+	int err = copy_string_in(name, sizeof(name), uname, len);
+	if (err)
+		return err == -ENAMETOOLONG ? -EINVAL : err;
+	struct scheme_file *end;
+	err = scheme_create_user(name, len, &end);
+	return err ? err : install_fd(end);
+}
+
+/* SYS_SCHEME_RECV and SYS_SCHEME_REPLY: the daemon's end of scheme fd FD. */
+static long sys_scheme_op(long fd, bool reply, uintptr_t a, long result)
+{
+	struct scheme_file *end = fd_get(proc_current(), fd);
+	if (!end)
+		return -EBADF;
+	long r = reply ? scheme_reply(end, (uint32_t)a, result) : scheme_recv(end, a);
+	scheme_file_put(end);
+	return r;
+}
+
+static long sys_ns_restrict(uintptr_t ulist, size_t len)
+{
+	char list[1024];
+	if (len > sizeof(list))
+		return -EINVAL;
+	if (len && (vm_user_check(proc_current()->as, ulist, len, VM_ACCESS_READ) ||
+		    arch_copy_from_user(list, ulist, len)))
+		return -EFAULT;
+	struct proc *p = proc_current();
+	struct scheme_ns *ns;
+	int err = scheme_ns_restrict(p->ns, list, len, &ns);
+	if (err)
+		return err;
+	scheme_ns_put(p->ns);
+	p->ns = ns;
+	return 0;
 }
 
 /* Stores the frequency of the cycle counter (arch_cycles_hz: the TSC, CNTVCT_EL0), which user
@@ -80,6 +222,15 @@ void syscall_dispatch(struct trap_frame *tf)
 	case SYS_FREE_FRAMES:   r = (long)frame_count_free(); break;
 	case SYS_CHECK:         r = (long)vm_check_all(); break;
 	case SYS_CYCLES_HZ:     r = sys_cycles_hz(a[0]); break;
+	case SYS_OPEN:          r = sys_open(a[0], a[1], (unsigned)a[2]); break;
+	case SYS_CLOSE:         r = fd_close(p, (long)a[0]); break;
+	case SYS_READ:          r = sys_rw((long)a[0], a[1], a[2], false); break;
+	case SYS_WRITE:         r = sys_rw((long)a[0], a[1], a[2], true); break;
+	case SYS_LSEEK:         r = sys_lseek((long)a[0], (long)a[1], (long)a[2]); break;
+	case SYS_SCHEME_CREATE: r = sys_scheme_create(a[0], a[1]); break;
+	case SYS_SCHEME_RECV:   r = sys_scheme_op((long)a[0], false, a[1], 0); break;
+	case SYS_SCHEME_REPLY:  r = sys_scheme_op((long)a[0], true, a[1], (long)a[2]); break;
+	case SYS_NS_RESTRICT:   r = sys_ns_restrict(a[0], a[1]); break;
 	default:                r = -ENOSYS; break;
 	}
 	arch_syscall_set_result(tf, r);

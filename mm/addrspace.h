@@ -14,6 +14,11 @@
  *   2. addrspace.lock             one address space: its grants and page tables. Two at once
  *                                 (vm_borrow): lower address first. fork locks the child after
  *                                 the parent: the child is not reachable by anyone else yet.
+ *   2a. scheme_lock               schemes (scheme/scheme.c, user_scheme.c): the registry, each
+ *                                 user scheme's queues and requests, file and scheme counts'
+ *                                 last puts. Taken under an address-space lock by
+ *                                 scheme_munmap_notify / scheme_file_put; never held while
+ *                                 taking an address-space lock or touching user memory.
  *   3. zero_lock, kheap_lock      the zero frame's one-time set-up; the kernel heap
  *   4. frame_lock                 the frame allocator
  *   5. inject_lock                the allocation failure switch (a leaf)
@@ -38,6 +43,7 @@ struct addrspace {
 	struct addrspace *live_next;     /* addrspace_list_lock */
 	bool listed;                     /* addrspace_list_lock */
 	unsigned long faults_resolved;   /* lock: statistics */
+	unsigned long pinned_borrows;    /* lock: pinned user-scheme External grants (mm/borrow.c) */
 };
 
 /* Creates an empty address space (no grants, a fresh page-table root), listed as live, with

@@ -5,7 +5,8 @@
  *     space, compared with the frame's pageinfo. The counts live in a kmalloc'd array of one
  *     section at a time (at most 128 KiB), so the checker needs no memory proportional to RAM.
  * Each count word packs the number of entries (bits 0-29), "some entry is writable" (bit 30)
- * and "some entry belongs to a shared or External grant" (bit 31). */
+ * and "some entry belongs to a shared or External grant" (bit 31). Pass 1 also compares each
+ * space's count of pinned user-scheme borrows with the pinned grants in its tree. */
 #include <stdarg.h>
 #include "mm/check.h"
 #include "mm/addrspace.h"
@@ -123,6 +124,21 @@ static void check_entry(void *ctx, uintptr_t va, paddr_t pa, unsigned flags)
 	}
 }
 
+/* Pinned user-scheme borrows (mm/borrow.c): AS's count equals the pinned External grants in its
+ * tree, and each of them has a live source. */
+static void check_pins_locked(struct checker *c, struct addrspace *as)
+{
+	spin_assert_held(&as->lock);
+	unsigned long pinned = 0;
+	for (struct grant *g = grant_tree_first(&as->grants); g; g = grant_tree_next(g))
+		if (g->provider.kind == GRANT_EXTERNAL &&
+		    g->provider.external.is_pinned_userscheme_borrow)
+			pinned++;
+	if (pinned != as->pinned_borrows)
+		report(c, "as=%p: %lu pinned borrow grants, pin count says %lu", (void *)as, pinned,
+		       as->pinned_borrows);
+}
+
 static void check_space(void *ctx, struct addrspace *as)
 {
 	struct checker *c = ctx;
@@ -142,6 +158,7 @@ static void check_space(void *ctx, struct addrspace *as)
 			report(c, "as=%p: external grant start=%#lx has no live source", (void *)as,
 			       (unsigned long)g->start);
 	}
+	check_pins_locked(c, as);
 	if (as->dead)
 		report(c, "as=%p: destroyed but still listed", (void *)as);
 	c->tables = 0;

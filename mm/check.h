@@ -5,6 +5,7 @@
 
 /* Checks, printing one "check: ..." line per problem (the first 32; the rest are only counted):
  *  - each grant tree: links, order without overlap, AVL heights and balance, count;
+ *  - each address space's pinned-borrow count equals its pinned External grants;
  *  - each page-table frame (arch_mmu_walk_tables): typed PAGEINFO_PAGE_TABLE with its level,
  *    and as many as mmu_space.table_frames says;
  *  - each present entry: inside a grant; rights within the grant's protection (user access

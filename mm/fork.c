@@ -14,6 +14,8 @@
  *                    same frames with the same rights and the shared bit is set.
  *   PhysBorrowed, External, FmapBorrowed: the child maps the same frames with the same rights
  *                    (references for frames that have a pageinfo).
+ *                    Except a pinned user-scheme borrow (a client's buffer lent to this
+ *                    daemon for one request, mm/borrow.c): the child does not get it.
  * Unpopulated private pages stay unpopulated. The parent's TLB is flushed once at the end,
  * before its lock is released, so no stale writable entry survives the fork.
  *
@@ -156,8 +158,13 @@ int addrspace_fork(struct addrspace *parent, struct addrspace **child_out)
 	if (unlikely(parent->dead))
 		panic("fork of destroyed as=%p", (void *)parent);
 	for (struct grant *pg = grant_tree_first(&parent->grants); pg && !err;
-	     pg = grant_tree_next(pg))
+	     pg = grant_tree_next(pg)) {
+		/* a pinned user-scheme borrow belongs to one request of the parent: not copied */
+		if (pg->provider.kind == GRANT_EXTERNAL &&
+		    pg->provider.external.is_pinned_userscheme_borrow)
+			continue;
 		err = fork_grant_locked(&fc, pg);
+	}
 	if (fc.parent_downgraded)
 		arch_tlb_flush_space(&parent->mmu);
 	spin_unlock_irqrestore(&child->lock, irq_child);

@@ -90,10 +90,11 @@ static bool provider_continues(const struct grant_provider *a, const struct gran
 	case GRANT_PHYS_BORROWED:
 		return a->phys_borrowed.base + bytes == b->phys_borrowed.base;
 	case GRANT_EXTERNAL:
+		/* a pinned borrow is ended as the grant it was created as: never merged */
 		return a->external.address_space == b->external.address_space &&
 		       a->external.src_base + bytes == b->external.src_base &&
-		       a->external.is_pinned_userscheme_borrow ==
-		       b->external.is_pinned_userscheme_borrow;
+		       !a->external.is_pinned_userscheme_borrow &&
+		       !b->external.is_pinned_userscheme_borrow;
 	default:
 		return false;            /* fmap pins are counted per grant: never merged */
 	}

@@ -203,6 +203,10 @@ static int place_grant(struct addrspace *as, uintptr_t addr, size_t len, unsigne
 				err = -EEXIST;
 				goto unlock;
 			}
+			if (vm_range_has_pinned_locked(as, addr, addr + len)) {
+				err = -EBUSY;
+				goto unlock;
+			}
 			vm_remove_range_locked(as, addr, addr + len, s.node);
 		}
 		g->start = addr;
@@ -353,6 +357,8 @@ int vm_mprotect(struct addrspace *as, uintptr_t addr, size_t len, unsigned prot)
 		return err;
 	}
 	err = check_cover_locked(as, addr, end, prot);
+	if (!err && vm_range_has_pinned_locked(as, addr, end))
+		err = -EBUSY;
 	if (!err) {
 		split_at_locked(as, addr, &s);
 		split_at_locked(as, end, &s);
@@ -382,8 +388,11 @@ int vm_munmap(struct addrspace *as, uintptr_t addr, size_t len)
 		spares_release(&s);
 		return err;
 	}
-	vm_remove_range_locked(as, addr, end, s.node);
+	if (vm_range_has_pinned_locked(as, addr, end))
+		err = -EBUSY;
+	else
+		vm_remove_range_locked(as, addr, end, s.node);
 	spin_unlock_irqrestore(&as->lock, irq);
 	spares_release(&s);
-	return 0;
+	return err;
 }

@@ -50,7 +50,9 @@ int vm_mmap(struct addrspace *as, uintptr_t addr, size_t len, unsigned prot, uns
 /* Unmaps every page of [ADDR, ADDR + LEN) (LEN rounded up to pages), splitting grants that
  * straddle the ends; frames whose last reference goes are freed after the TLB flush. Unmapped
  * parts are fine (0, like Linux). Returns 0, -EINVAL (ADDR not page aligned, LEN 0, beyond the
- * user half) or -ENOMEM (no memory to split a grant; nothing changed). */
+ * user half), -ENOMEM (no memory to split a grant; nothing changed) or -EBUSY (the range holds a
+ * client buffer lent to this scheme daemon for a request in progress; also for mprotect and
+ * MAP_FIXED over it). */
 int vm_munmap(struct addrspace *as, uintptr_t addr, size_t len);
 
 /* Sets the protection of [ADDR, ADDR + LEN) to PROT, splitting grants at the ends and merging

@@ -132,4 +132,26 @@ bool vm_find_free_locked(struct addrspace *as, size_t len, uintptr_t hint, uintp
 /* Inserts G into AS's tree and merges it with compatible neighbours (G may be freed). */
 void vm_insert_grant_locked(struct addrspace *as, struct grant *g);
 
+/* ---- Pinned user-scheme borrows (mm/borrow.c) ----
+ * While a scheme daemon serves a READ/WRITE request, the client's buffer pages are lent to it as
+ * an External grant with is_pinned_userscheme_borrow set. The daemon cannot unmap, reprotect,
+ * split or map over such a grant (munmap/mprotect/MAP_FIXED give -EBUSY), it is never merged
+ * with a neighbour, never copied by fork, and never lent on by vm_borrow; only vm_borrow_end
+ * (or the destruction of the daemon's space) removes it. as->pinned_borrows counts them. */
+
+/* Borrows [SRC_ADDR, SRC_ADDR + LEN) of SRC into DST at a free address with PROT, pinned; as
+ * vm_borrow otherwise. Returns 0 and the address in *OUT, vm_borrow's errors, or -EIO when DST
+ * or SRC is destroyed. No lock held. */
+int vm_borrow_pinned(struct addrspace *dst, struct addrspace *src, uintptr_t src_addr, size_t len,
+		     unsigned prot, uintptr_t *out);
+
+/* Ends the pinned borrow that vm_borrow_pinned(DST, SRC, SRC_ADDR, LEN) put at ADDR: unmaps and
+ * frees exactly that grant. Nothing when DST is destroyed already. Panics if the grant is not
+ * there unchanged (nothing but this function may remove it). No lock held. */
+void vm_borrow_end(struct addrspace *dst, uintptr_t addr, struct addrspace *src,
+		   uintptr_t src_addr, size_t len);
+
+/* Returns whether a pinned borrow of AS lies in [START, END). */
+bool vm_range_has_pinned_locked(struct addrspace *as, uintptr_t start, uintptr_t end);
+
 #endif

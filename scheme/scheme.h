@@ -94,4 +94,47 @@ extern _Atomic unsigned long scheme_notices_lost;
 /* Returns whether F belongs to a user scheme (the mm side then uses scheme_mmap_prep). */
 bool scheme_file_is_user(const struct scheme_file *f);
 
+/* Returns whether fork copies F into the child's fd table: every file but a daemon's scheme fd,
+ * which stays with the process that created the scheme. */
+bool scheme_file_forks(const struct scheme_file *f);
+
+/* ---- For kernel/syscall.c: the daemon's end (scheme/user_scheme.c) ---- */
+
+/* Registers the user scheme NAME[0..LEN) served by the current process, if its namespace allows
+ * NAME. Returns 0 and the daemon's end (a file, one reference) in *OUT, or -EINVAL (bad name:
+ * empty, longer than SCHEME_NAME_MAX - 1, or containing ':', ',', '/' or NUL), -EPERM (not in the
+ * namespace, or process 0), -EEXIST (a live scheme has that name), -ENOMEM. */
+int scheme_create_user(const char *name, size_t len, struct scheme_file **out);
+
+/* Waits until a request is queued for the scheme whose daemon end is END, takes the oldest, and
+ * copies its packet to user address UPKT. Returns 0, -EBADF (END is not a daemon's end),
+ * -EFAULT (bad UPKT: the request stays first in the queue). */
+int scheme_recv(struct scheme_file *end, uintptr_t upkt);
+
+/* Answers the received request TAG of END's scheme with RESULT and wakes its client. Returns 0,
+ * -EBADF (END is not a daemon's end), -EINVAL (no received request has TAG: unknown, 0, or
+ * answered already; or RESULT is impossible for the request, which then stays unanswered). */
+int scheme_reply(struct scheme_file *end, uint32_t tag, long result);
+
+/* ---- Namespaces (scheme/namespace.c) ----
+ * The set of scheme names a process may open or create. NULL stands for every name. A namespace
+ * is immutable and shared (reference counted) by the processes that have it. */
+struct scheme_ns;
+
+/* Takes / drops a reference (NULL is fine). */
+struct scheme_ns *scheme_ns_get(struct scheme_ns *ns);
+void scheme_ns_put(struct scheme_ns *ns);
+
+/* Returns whether NS contains NAME[0..LEN). */
+bool scheme_ns_allows(const struct scheme_ns *ns, const char *name, size_t len);
+
+/* Builds the intersection of NS with the comma-separated names LIST[0..LEN) (LEN 0: the empty
+ * set) in *OUT (a new reference). Returns 0, -EINVAL (an empty or invalid name in the list) or
+ * -ENOMEM. */
+int scheme_ns_restrict(const struct scheme_ns *ns, const char *list, size_t len,
+		       struct scheme_ns **out);
+
+/* Returns whether NAME[0..LEN) can name a scheme (see scheme_create_user). */
+bool scheme_name_valid(const char *name, size_t len);
+
 #endif

@@ -9,6 +9,7 @@
 #include "kernel/syscall_numbers.h"
 #include "kernel/string.h"
 #include "mm/vm.h"
+#include "scheme/scheme_abi.h"
 
 long sys_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 
@@ -36,6 +37,40 @@ static inline long u_munmap(void *addr, size_t len) { return sys2(SYS_MUNMAP, (l
 static inline long u_mprotect(void *addr, size_t len, int prot)
 {
 	return sys3(SYS_MPROTECT, (long)addr, (long)len, prot);
+}
+
+static inline void *u_mmap_fd(void *addr, size_t len, int prot, int flags, long fd, long offset)
+{
+	return (void *)sys_call(SYS_MMAP, (long)addr, (long)len, prot, flags, fd, offset);
+}
+
+/* Files and schemes (scheme/README.md has the semantics; packets in scheme/scheme_abi.h). */
+static inline long u_open(const char *path, unsigned flags)
+{
+	return sys3(SYS_OPEN, (long)path, (long)strlen(path), (long)flags);
+}
+static inline long u_close(long fd) { return sys1(SYS_CLOSE, fd); }
+static inline long u_read(long fd, void *buf, size_t len) { return sys3(SYS_READ, fd, (long)buf, (long)len); }
+static inline long u_write(long fd, const void *buf, size_t len)
+{
+	return sys3(SYS_WRITE, fd, (long)buf, (long)len);
+}
+static inline long u_lseek(long fd, long offset, int whence) { return sys3(SYS_LSEEK, fd, offset, whence); }
+static inline long u_scheme_create(const char *name)
+{
+	return sys2(SYS_SCHEME_CREATE, (long)name, (long)strlen(name));
+}
+static inline long u_scheme_recv(long scheme_fd, struct scheme_packet *out)
+{
+	return sys2(SYS_SCHEME_RECV, scheme_fd, (long)out);
+}
+static inline long u_scheme_reply(long scheme_fd, uint32_t tag, long result)
+{
+	return sys3(SYS_SCHEME_REPLY, scheme_fd, (long)tag, result);
+}
+static inline long u_ns_restrict(const char *names)
+{
+	return sys2(SYS_NS_RESTRICT, (long)names, (long)strlen(names));
 }
 
 /* mmap's error convention: a result in the last page of the address space is -errno. */
