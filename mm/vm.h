@@ -85,9 +85,11 @@ int vm_borrow(struct addrspace *dst, uintptr_t addr, size_t len, unsigned prot, 
  * protection and lets the provider map the page. Returns 0 (retry the access), -EFAULT (no
  * grant, or the access is not allowed: the caller delivers the fault upcall or kills the
  * context), -ENOMEM (out of memory: the caller kills the context; AS stays consistent and
- * addrspace_destroy frees everything), or -ENOSYS for a scheme (FmapBorrowed) grant until
- * schemes exist; treat any error other than -ENOMEM like -EFAULT. Callable from kernel mode
- * too (a fault inside arch_copy_from_user/to_user), as long as no address-space lock is held. */
+ * addrspace_destroy frees everything); -EFAULT also for a hole of a scheme-file mapping and,
+ * with MAP_LAZY, when the daemon answers an error or is gone. Treat any error other than
+ * -ENOMEM like -EFAULT. May block (a MAP_LAZY page is asked from its daemon). Callable from
+ * kernel mode too (a fault inside arch_copy_from_user/to_user), as long as no address-space
+ * lock is held. */
 int vm_fault(struct addrspace *as, uintptr_t addr, enum vm_access access);
 
 /* Returns 0 when every byte of [ADDR, ADDR + LEN) lies in grants of AS whose protection allows
