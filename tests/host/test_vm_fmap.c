@@ -556,3 +556,33 @@ HTEST(fmap_allocation_failures_at_every_point_leak_nothing)
 	addrspace_destroy(child);
 	finish(&d, c, f, start);
 }
+
+HTEST(fmap_checker_catches_wrong_pins_writable_file_frames_and_lost_map_ids)
+{
+	vm_env_default();
+	uint64_t start = vm_env_free();
+	struct fake_daemon d;
+	ASSERT_TRUE(fake_daemon_init(&d, 4));
+	struct addrspace *c = vm_env_space();
+	struct scheme_file *f = fake_file_open(&d, O_RDWR);
+	uintptr_t a, p;
+	ASSERT_EQ(vm_mmap_file(c, 0, 2 * PG, RW, MAP_SHARED, f, 0, &a), 0);
+	ASSERT_EQ(vm_mmap_file(c, 0, 2 * PG, RW, MAP_PRIVATE, f, 2 * PG, &p), 0);
+	VM_CHECK_CLEAN();
+	struct grant *g = grant_at(c, a);
+	g->provider.fmap_borrowed.pin_refcount++;
+	EXPECT_EQ(vm_check_all(), 1);
+	g->provider.fmap_borrowed.pin_refcount--;
+	uint32_t id = g->provider.map_id;
+	g->provider.map_id = 0;
+	EXPECT_EQ(vm_check_all(), 1);
+	g->provider.map_id = id;
+	unsigned flags;
+	paddr_t pa = vm_env_frame(c, p, &flags);
+	ASSERT_EQ(pa, dframe(&d, 2));
+	arch_mmu_protect(&c->mmu, p, flags | MMU_WRITE);
+	EXPECT_EQ(vm_check_all(), 1);                             /* the file's frame, writable */
+	arch_mmu_protect(&c->mmu, p, flags);
+	arch_tlb_flush_page(&c->mmu, p);
+	finish(&d, c, f, start);
+}
