@@ -65,6 +65,11 @@ static int fork_private_batch(void *ctx, struct vm_entry *e, unsigned count)
 						grant_mmu_flags(fc->cg) & ~MMU_WRITE);
 			if (err)
 				return err;
+			if (e[i].flags & MMU_WRITE) {    /* only while a borrow made it ours */
+				arch_mmu_protect(&fc->parent->mmu, e[i].va,
+						 vm_entry_flags(fc->pg, pa));
+				fc->parent_downgraded = true;
+			}
 			continue;
 		}
 		if (pa != zero && pageinfo_refcount(pi) > 1 && pageinfo_is_shared(pi)) {
