@@ -9,6 +9,7 @@
  * closed, the checker clean and the free frame count back at its start. */
 #include <string.h>
 
+#include "fake_ram.h"
 #include "fake_scheme.h"
 #include "htest.h"
 #include "soft_mmu.h"
@@ -584,5 +585,43 @@ HTEST(fmap_checker_catches_wrong_pins_writable_file_frames_and_lost_map_ids)
 	EXPECT_EQ(vm_check_all(), 1);                             /* the file's frame, writable */
 	arch_mmu_protect(&c->mmu, p, flags);
 	arch_tlb_flush_page(&c->mmu, p);
+	finish(&d, c, f, start);
+}
+
+HTEST(fmap_device_memory_of_the_daemon_is_mapped_without_references_or_pins)
+{
+	vm_env_default();
+	uint64_t start = vm_env_free();
+	struct fake_daemon d;
+	ASSERT_TRUE(fake_daemon_init(&d, 4));
+	uintptr_t dev;
+	const paddr_t device = 0x10000;            /* below the allocator's RAM: no pageinfo */
+	memset(fake_ram_ptr(device), 0xd7, PG);
+	ASSERT_EQ(vm_map_phys(d.as, d.base + 4 * PG, device, PG, RW, MAP_SHARED | MAP_FIXED,
+			      MMU_CACHE_UC, &dev), 0);
+	struct addrspace *c = vm_env_space();
+	struct scheme_file *f = fake_file_open(&d, O_RDWR);
+	uintptr_t a, out = 0;
+	/* Pages 3 (write-back) and 4 (uncached) in one answer: one grant cannot have both. */
+	EXPECT_EQ(vm_mmap_file(c, 0, 2 * PG, RW, MAP_SHARED, f, 3 * PG, &out), -EINVAL);
+	/* A private mapping takes allocator memory only. */
+	EXPECT_EQ(vm_mmap_file(c, 0, PG, PROT_READ, MAP_PRIVATE, f, 4 * PG, &out), -EINVAL);
+	EXPECT_STREQ(LOG(&d), "P3+2s U3+2 P4+1p U4+1");
+	EXPECT_EQ(out, 0);
+	ASSERT_EQ(vm_mmap_file(c, 0, PG, RW, MAP_SHARED, f, 4 * PG, &a), 0);
+	unsigned flags;
+	EXPECT_EQ(vm_env_frame(c, a, &flags), device);
+	EXPECT_EQ(flags & MMU_CACHE_MASK, MMU_CACHE_UC);
+	EXPECT_EQ(pins_at(c, a), 0);
+	EXPECT_TRUE(vm_env_all(c, a, PG, 0xd7));
+	ASSERT_EQ(vm_env_fill(c, a, 8, 0x3c), 0);
+	EXPECT_EQ(*(uint8_t *)fake_ram_ptr(device), 0x3c);
+	struct addrspace *child;
+	ASSERT_EQ(addrspace_fork(c, &child), 0);
+	EXPECT_EQ(vm_env_frame(child, a, NULL), device);
+	EXPECT_EQ(pins_at(child, a), 0);
+	VM_CHECK_CLEAN();
+	addrspace_destroy(child);
+	EXPECT_STREQ(LOG(&d), "P4+1s P4+1s U4+1");
 	finish(&d, c, f, start);
 }
