@@ -84,11 +84,14 @@ void addrspace_destroy(struct addrspace *as)
 	if (unlikely(as->dead))
 		panic("as=%p destroyed twice", (void *)as);
 	struct grant *g;
+	struct fmap_notices n = FMAP_NOTICES_INIT;
 	while ((g = grant_tree_first(&as->grants))) {
+		fmap_grant_release_locked(as, g, &n);    /* scheme files: munmap notices */
 		vm_unmap_pages_locked(as, g->start, grant_end(g));
 		grant_tree_remove(&as->grants, g);
 		grant_free(g);
 	}
+	fmap_notices_flush(&n);
 	as->dead = true;
 	spin_unlock_irqrestore(&as->lock, irq);
 

@@ -14,6 +14,9 @@
  *   2. addrspace.lock             one address space: its grants and page tables. Two at once
  *                                 (vm_borrow): lower address first. fork locks the child after
  *                                 the parent: the child is not reachable by anyone else yet.
+ *                                 Scheme-file mappings (mm/fmap.c) never hold a client's and a
+ *                                 daemon's lock together: the daemon's frames are referenced
+ *                                 under its lock, then mapped under the client's.
  *   2a. scheme_lock               schemes (scheme/scheme.c, user_scheme.c): the registry, each
  *                                 user scheme's queues and requests, file and scheme counts'
  *                                 last puts. Taken under an address-space lock by
@@ -61,8 +64,11 @@ void addrspace_destroy(struct addrspace *as);
  * an External grant elsewhere is copied for the child at once instead, so the borrow keeps
  * seeing the parent's writes); shared pages stay shared (unpopulated ones are populated first,
  * so both sides get the same frame); device and External pages are mapped in both; unpopulated
- * private pages stay unpopulated. Returns 0, or -ENOMEM with no child and PARENT unchanged in
- * content (some of its entries may have become read-only, and some shared pages populated). */
+ * private pages stay unpopulated; mappings of scheme files are prepared again by their daemons
+ * for the child first (mm/fmap.c; may block). Returns 0, or an error with no child and PARENT
+ * unchanged in content (some of its entries may have become read-only, and some shared pages
+ * populated): -ENOMEM, a daemon's refusal of the child's mapping (its -errno, -EIO when it is
+ * gone), -EAGAIN (the parent's file mappings kept changing under the fork). */
 int addrspace_fork(struct addrspace *parent, struct addrspace **child_out);
 
 /* Takes / drops a reference on the struct (not the mappings). The last put frees it; only a

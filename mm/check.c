@@ -4,9 +4,10 @@
  *  2. per section: a count of the entries mapping each frame, gathered from every live address
  *     space, compared with the frame's pageinfo. The counts live in a kmalloc'd array of one
  *     section at a time (at most 128 KiB), so the checker needs no memory proportional to RAM.
- * Each count word packs the number of entries (bits 0-29), "some entry is writable" (bit 30)
- * and "some entry belongs to a shared or External grant" (bit 31). Pass 1 also compares each
- * space's count of pinned user-scheme borrows with the pinned grants in its tree. */
+ * Each count word packs the number of entries (bits 0-28), "some entry belongs to a private
+ * file mapping" (bit 29), "some entry is writable" (bit 30) and "some entry belongs to a shared
+ * or External grant" (bit 31). Pass 1 also compares each space's count of pinned user-scheme
+ * borrows with the pinned grants in its tree. */
 #include <stdarg.h>
 #include "mm/check.h"
 #include "mm/addrspace.h"
@@ -18,9 +19,11 @@
 #include "kernel/format.h"
 #include "kernel/kprintf.h"
 #include "kernel/spinlock.h"
+#include "scheme/scheme.h"
 
 #define REPORT_MAX   32
-#define CNT_MASK     0x3fffffffu
+#define CNT_MASK     0x1fffffffu
+#define CNT_FILE     0x20000000u
 #define CNT_WRITABLE 0x40000000u
 #define CNT_SHARED   0x80000000u
 
@@ -75,6 +78,9 @@ static void check_table(void *ctx, paddr_t table, unsigned level)
 		       pageinfo_level(pi));
 }
 
+static void check_file_entry(struct checker *c, struct grant *g, uintptr_t va, paddr_t pa,
+			     unsigned f);
+
 static void check_entry(void *ctx, uintptr_t va, paddr_t pa, unsigned flags)
 {
 	struct checker *c = ctx;
@@ -122,6 +128,58 @@ static void check_entry(void *ctx, uintptr_t va, paddr_t pa, unsigned flags)
 	default:
 		break;
 	}
+	if (grant_file(g))
+		check_file_entry(c, g, va, pa, f);
+}
+
+/* ---- Scheme-file grants (mm/fmap.c) ---- */
+
+/* Checks entry VA -> PA (flags F) of the file grant G: FmapBorrowed never maps the zero frame;
+ * a private file grant never maps a frame that may be the file's (count > 1) writable. */
+static void check_file_entry(struct checker *c, struct grant *g, uintptr_t va, paddr_t pa,
+			     unsigned f)
+{
+	struct pageinfo *pi = pageinfo_of(pa);
+	if (pa == c->zero)
+		report(c, "as=%p: file grant entry va=%#lx maps the zero frame", (void *)c->as,
+		       (unsigned long)va);
+	if (g->provider.kind == GRANT_ALLOCATED && (f & MMU_WRITE) && pi &&
+	    pageinfo_refcount(pi) > 1)
+		report(c, "as=%p: private file entry va=%#lx is writable on frame %#llx count %u",
+		       (void *)c->as, (unsigned long)va, (unsigned long long)pa,
+		       pageinfo_refcount(pi));
+}
+
+static void count_pin(void *ctx, uintptr_t va, paddr_t pa, unsigned flags)
+{
+	(void)va;
+	(void)flags;
+	*(size_t *)ctx += pageinfo_of(pa) != NULL;
+}
+
+/* Checks G's file reference (a live file, a map_id) and, for FmapBorrowed, that pin_refcount is
+ * the number of its entries holding a frame reference. */
+static void check_file_grant(struct checker *c, struct grant *g)
+{
+	struct grant_file_ref *ref = grant_file(g);
+	if (!ref)
+		return;
+	if (!ref->file || !atomic_load(&ref->file->refcount) || !g->provider.map_id)
+		report(c, "as=%p: file grant start=%#lx: file %p refs %u map_id %u", (void *)c->as,
+		       (unsigned long)g->start, (void *)ref->file,
+		       ref->file ? (unsigned)atomic_load(&ref->file->refcount) : 0u,
+		       (unsigned)g->provider.map_id);
+	if (!IS_ALIGNED(ref->offset, (uint64_t)FRAME_SIZE))
+		report(c, "as=%p: file grant start=%#lx: offset %#llx not page aligned",
+		       (void *)c->as, (unsigned long)g->start, (unsigned long long)ref->offset);
+	if (g->provider.kind != GRANT_FMAP_BORROWED)
+		return;
+	size_t pins = 0;
+	arch_mmu_walk(&c->as->mmu, g->start, grant_end(g), count_pin, &pins);
+	if (pins != g->provider.fmap_borrowed.pin_refcount)
+		report(c, "as=%p: fmap grant start=%#lx pin_refcount %zu, %zu entries hold frames",
+		       (void *)c->as, (unsigned long)g->start, g->provider.fmap_borrowed.pin_refcount,
+		       pins);
 }
 
 /* Pinned user-scheme borrows (mm/borrow.c): AS's count equals the pinned External grants in its
@@ -152,6 +210,7 @@ static void check_space(void *ctx, struct addrspace *as)
 		if (g->start < MMU_USER_BASE || grant_end(g) > top || grant_end(g) < g->start)
 			report(c, "as=%p: grant [%#lx, %#lx) outside the user half", (void *)as,
 			       (unsigned long)g->start, (unsigned long)grant_end(g));
+		check_file_grant(c, g);
 		if (g->provider.kind == GRANT_EXTERNAL &&
 		    (!g->provider.external.address_space ||
 		     !atomic_load(&g->provider.external.address_space->refcount)))
@@ -187,6 +246,8 @@ static void count_entry(void *ctx, uintptr_t va, paddr_t pa, unsigned flags)
 	struct grant *g = grant_tree_find(&c->as->grants, va);
 	if (g && g->provider.kind != GRANT_ALLOCATED)
 		*w |= CNT_SHARED;
+	else if (g && g->provider.allocated.cow_file_ref.file)
+		*w |= CNT_FILE;
 }
 
 static void count_space(void *ctx, struct addrspace *as)
@@ -224,7 +285,9 @@ static void compare_frame(struct checker *c, paddr_t pa, struct pageinfo *pi, ui
 		report(c, "the zero frame %#llx is mapped writable", frame);
 	if (mapped >= 2) {
 		bool want_shared = w & CNT_SHARED;
-		if (pageinfo_is_shared(pi) != want_shared)
+		/* A file's frame keeps its shared bit when only private file mappings are left. */
+		if (pageinfo_is_shared(pi) != want_shared &&
+		    !(pageinfo_is_shared(pi) && (w & CNT_FILE)))
 			report(c, "frame %#llx mapped %u times: shared bit %u, expected %u", frame,
 			       mapped, pageinfo_is_shared(pi), want_shared);
 		if (!pageinfo_is_shared(pi) && (w & CNT_WRITABLE))

@@ -16,7 +16,12 @@
  *    the zero frame's permanent reference); no mapped frame is free or of a kernel type; no
  *    user frame is left without references (a leak); a frame mapped more than once has the
  *    shared bit exactly when a shared or External grant maps it, and a CoW frame (bit clear)
- *    is nowhere writable; the zero frame is never writable.
+ *    is nowhere writable (a frame that private file mappings map may keep the shared bit of
+ *    the file's frame it was); the zero frame is never writable;
+ *  - each scheme-file grant (mm/fmap.c): a live file reference, a map_id, a page-aligned
+ *    offset; an FmapBorrowed grant's pin_refcount equals its entries that hold a frame
+ *    reference; no file-grant entry maps the zero frame; a private file mapping never maps a
+ *    frame with count > 1 writable.
  * Returns the number of problems. Must run while nothing changes address spaces (the tests'
  * quiescent points): it takes each address space's lock in turn, not all at once. Its own
  * allocations bypass the failure-injection switch. */

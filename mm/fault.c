@@ -14,7 +14,13 @@
  *                             sides of a later fork must see the same frame); present: rights
  *   PhysBorrowed              map base + offset with the grant's cache attribute, no reference
  *   External                  mapped eagerly at creation: only a spurious or rights fault
- *   FmapBorrowed              -ENOSYS until schemes exist (the slot is here)
+ *   Allocated with a file (MAP_PRIVATE of a scheme file), FmapBorrowed (MAP_SHARED of one):
+ *                             mm/fmap.c. Present: rights (a write to a private file page
+ *                             copies the frame when it may be the file's). Not present: a hole
+ *                             (-EFAULT) for an eager mapping; for MAP_LAZY the lock is dropped,
+ *                             the daemon asked for that page (blocking), the lock taken again
+ *                             and the fault resolved from the top with the answer in hand (used
+ *                             only if the page is still absent and still that file page).
  * A fault on a present entry that already allows the access (another CPU resolved it, or a
  * stale TLB entry) re-syncs the entry with what the grant says, flushes, and returns 0. */
 #include "mm/vm.h"
@@ -73,34 +79,50 @@ static int fault_external_locked(struct addrspace *as, struct grant *g, uintptr_
 	return 0;
 }
 
+/* Resolves the fault at VA in grant G of AS (locked): 0, -EFAULT, -ENOMEM or FMAP_FAULT_ASK. */
+static int fault_grant_locked(struct addrspace *as, struct grant *g, uintptr_t va,
+			      enum vm_access access, struct fmap_fault *ff)
+{
+	spin_assert_held(&as->lock);
+	switch (g->provider.kind) {
+	case GRANT_ALLOCATED:
+		if (g->provider.allocated.cow_file_ref.file)
+			return fmap_fault_locked(as, g, va, access, ff);
+		return fault_anon_locked(as, g, va, access);
+	case GRANT_ALLOCATED_SHARED:
+		return fault_anon_locked(as, g, va, access);
+	case GRANT_PHYS_BORROWED:
+		return fault_phys_locked(as, g, va);
+	case GRANT_EXTERNAL:
+		return fault_external_locked(as, g, va);
+	case GRANT_FMAP_BORROWED:
+		return fmap_fault_locked(as, g, va, access, ff);
+	default:
+		panic("grant start=%#lx has provider kind %u", (unsigned long)g->start,
+		      (unsigned)g->provider.kind);
+	}
+}
+
 int vm_fault(struct addrspace *as, uintptr_t addr, enum vm_access access)
 {
 	if (addr < MMU_USER_BASE || addr >= arch_mmu_user_top())
 		return -EFAULT;
 	uintptr_t va = ALIGN_DOWN(addr, FRAME_SIZE);
-	unsigned long irq = spin_lock_irqsave(&as->lock);
-	struct grant *g = grant_tree_find(&as->grants, va);
+	struct fmap_fault ff = { .file = NULL };
+	unsigned long irq;
 	int err;
-	if (!g || !grant_allows(g, access)) {
-		err = -EFAULT;
-	} else {
-		switch (g->provider.kind) {
-		case GRANT_ALLOCATED:
-		case GRANT_ALLOCATED_SHARED:
-			err = fault_anon_locked(as, g, va, access);
+	for (;;) {
+		irq = spin_lock_irqsave(&as->lock);
+		struct grant *g = grant_tree_find(&as->grants, va);
+		err = !g || !grant_allows(g, access) ? -EFAULT :
+		      fault_grant_locked(as, g, va, access, &ff);
+		if (err != FMAP_FAULT_ASK)
 			break;
-		case GRANT_PHYS_BORROWED:
-			err = fault_phys_locked(as, g, va);
-			break;
-		case GRANT_EXTERNAL:
-			err = fault_external_locked(as, g, va);
-			break;
-		case GRANT_FMAP_BORROWED:
-			err = -ENOSYS;          /* schemes (mmap_prep) come with a later issue */
-			break;
-		default:
-			panic("grant start=%#lx has provider kind %u", (unsigned long)g->start,
-			      (unsigned)g->provider.kind);
+		spin_unlock_irqrestore(&as->lock, irq);
+		err = fmap_fault_ask(&ff);       /* blocks until the daemon answers */
+		if (err) {
+			fmap_fault_done(&ff);
+			return err;
 		}
 	}
 	if (!err) {
@@ -112,5 +134,6 @@ int vm_fault(struct addrspace *as, uintptr_t addr, enum vm_access access)
 			      (unsigned long)va, (unsigned)access, flags);
 	}
 	spin_unlock_irqrestore(&as->lock, irq);
+	fmap_fault_done(&ff);            /* an unused answer gets its notice */
 	return err;
 }

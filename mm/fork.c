@@ -12,10 +12,18 @@
  *   AllocatedShared  every page is populated in the parent first (the seed's rule: lazy shared
  *                    pages only while the space has not been cloned), then the child maps the
  *                    same frames with the same rights and the shared bit is set.
+ *   Allocated with a file (MAP_PRIVATE of a scheme file): as Allocated, except that a frame
+ *                    with count > 1 (maybe the file's) is mapped read-only into the child as it
+ *                    is: its shared bit stays, and a write on either side copies it.
  *   PhysBorrowed, External, FmapBorrowed: the child maps the same frames with the same rights
- *                    (references for frames that have a pageinfo).
+ *                    (references for frames that have a pageinfo; FmapBorrowed pins counted).
  *                    Except a pinned user-scheme borrow (a client's buffer lent to this
  *                    daemon for one request, mm/borrow.c): the child does not get it.
+ * Scheme files: before any lock, the daemons prepare the child's copies (mm/fmap.c,
+ * fmap_fork_prepare); under the locks the parent's file grants must still be what was
+ * prepared (else everything is notified and the fork starts over). The copies get fresh
+ * map_ids. If the fork fails after that, the child's copies are dropped silently and fork sends the
+ * notices for what it prepared, so every prep gets exactly one notice.
  * Unpopulated private pages stay unpopulated. The parent's TLB is flushed once at the end,
  * before its lock is released, so no stale writable entry survives the fork.
  *
@@ -28,6 +36,7 @@
 #include "mm/section.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
+#include "scheme/scheme.h"
 
 struct fork_ctx {
 	struct addrspace *parent, *child;
@@ -48,10 +57,23 @@ static int fork_private_batch(void *ctx, struct vm_entry *e, unsigned count)
 {
 	struct fork_ctx *fc = ctx;
 	paddr_t zero = vm_zero_frame();
+	bool file = fc->pg->provider.allocated.cow_file_ref.file != NULL;
 	for (unsigned i = 0; i < count; i++) {
 		paddr_t pa = e[i].pa;
 		struct pageinfo *pi = user_pageinfo(pa, e[i].va);
 		int err;
+		if (file && fmap_private_frame_is_shared(fc->pg, pa)) {
+			err = vm_map_ref_locked(fc->child, e[i].va, pa,
+						grant_mmu_flags(fc->cg) & ~MMU_WRITE);
+			if (err)
+				return err;
+			if (e[i].flags & MMU_WRITE) {    /* only while a borrow made it ours */
+				arch_mmu_protect(&fc->parent->mmu, e[i].va,
+						 vm_entry_flags(fc->pg, pa));
+				fc->parent_downgraded = true;
+			}
+			continue;
+		}
 		if (pa != zero && pageinfo_refcount(pi) > 1 && pageinfo_is_shared(pi)) {
 			paddr_t copy;
 			err = vm_frame_new_copy(pa, &copy);
@@ -101,6 +123,20 @@ static int fork_same_batch(void *ctx, struct vm_entry *e, unsigned count)
 	return 0;
 }
 
+static int fork_fmap_batch(void *ctx, struct vm_entry *e, unsigned count)
+{
+	struct fork_ctx *fc = ctx;
+	for (unsigned i = 0; i < count; i++) {
+		int err = vm_map_ref_locked(fc->child, e[i].va, e[i].pa,
+					    vm_entry_flags(fc->cg, e[i].pa));
+		if (err)
+			return err;
+		if (pageinfo_of(e[i].pa))
+			fc->cg->provider.fmap_borrowed.pin_refcount++;
+	}
+	return 0;
+}
+
 /* Populates every unpopulated page of the shared grant G of AS with a zeroed frame. */
 static int populate_shared_locked(struct addrspace *as, struct grant *g)
 {
@@ -129,6 +165,13 @@ static int fork_grant_locked(struct fork_ctx *fc, struct grant *pg)
 		return -ENOMEM;
 	if (cg->provider.kind == GRANT_EXTERNAL)
 		addrspace_get(cg->provider.external.address_space);
+	struct grant_file_ref *ref = grant_file(cg);
+	if (ref) {
+		scheme_file_get(ref->file);
+		cg->provider.map_id = fmap_new_map_id(); /* prepared anew for the child */
+		if (cg->provider.kind == GRANT_FMAP_BORROWED)
+			cg->provider.fmap_borrowed.pin_refcount = 0;   /* counted as mapped */
+	}
 	grant_tree_insert(&fc->child->grants, cg);      /* same layout as the parent: no merging */
 	fc->pg = pg;
 	fc->cg = cg;
@@ -141,8 +184,45 @@ static int fork_grant_locked(struct fork_ctx *fc, struct grant *pg)
 		if (err)
 			return err;
 		fn = fork_shared_batch;
+	} else if (pg->provider.kind == GRANT_FMAP_BORROWED) {
+		fn = fork_fmap_batch;
 	}
 	return vm_walk_batches_locked(fc->parent, pg->start, grant_end(pg), fn, fc);
+}
+
+/* Removes every file grant of the failed child AS (locked) without munmap notices: the fork
+ * sends them for what it prepared (fmap_fork_end). */
+static void drop_files_locked(struct addrspace *as)
+{
+	spin_assert_held(&as->lock);
+	struct grant *g = grant_tree_first(&as->grants);
+	while (g) {
+		struct grant *next = grant_tree_next(g);
+		if (grant_file(g)) {
+			vm_unmap_pages_locked(as, g->start, grant_end(g));
+			grant_tree_remove(&as->grants, g);
+			grant_free(g);
+		}
+		g = next;
+	}
+}
+
+/* Tries to lock PARENT with its file grants as FF prepared them, up to a few times (the
+ * parent's owner is in fork: only the kernel could change them meanwhile). Returns 0 with
+ * PARENT locked (*IRQ) or an error with FF ended. */
+static int lock_prepared(struct addrspace *parent, struct fmap_fork *ff, unsigned long *irq)
+{
+	for (int tries = 0; tries < 8; tries++) {
+		int err = fmap_fork_prepare(parent, ff);
+		if (err)
+			return err;
+		*irq = spin_lock_irqsave(&parent->lock);
+		if (fmap_fork_matches_locked(parent, ff))
+			return 0;
+		spin_unlock_irqrestore(&parent->lock, *irq);
+		fmap_fork_end(ff, true);
+	}
+	return -EAGAIN;
 }
 
 int addrspace_fork(struct addrspace *parent, struct addrspace **child_out)
@@ -152,8 +232,13 @@ int addrspace_fork(struct addrspace *parent, struct addrspace **child_out)
 	if (err)
 		return err;
 	struct fork_ctx fc = { .parent = parent, .child = child };
-
-	unsigned long irq = spin_lock_irqsave(&parent->lock);
+	struct fmap_fork ff;
+	unsigned long irq;
+	err = lock_prepared(parent, &ff, &irq);
+	if (err) {
+		addrspace_destroy(child);
+		return err;
+	}
 	unsigned long irq_child = spin_lock_irqsave(&child->lock);
 	if (unlikely(parent->dead))
 		panic("fork of destroyed as=%p", (void *)parent);
@@ -167,9 +252,12 @@ int addrspace_fork(struct addrspace *parent, struct addrspace **child_out)
 	}
 	if (fc.parent_downgraded)
 		arch_tlb_flush_space(&parent->mmu);
+	if (err)
+		drop_files_locked(child);        /* fmap_fork_end notifies what was prepared */
 	spin_unlock_irqrestore(&child->lock, irq_child);
 	spin_unlock_irqrestore(&parent->lock, irq);
 
+	fmap_fork_end(&ff, err != 0);
 	if (err) {
 		addrspace_destroy(child);
 		return err;

@@ -6,6 +6,17 @@
 #include "mm/kheap.h"
 #include "mm/vm.h"
 #include "kernel/panic.h"
+#include "scheme/scheme.h"
+
+/* Returns the file reference of G's provider, or NULL when it names no file. */
+struct grant_file_ref *grant_file(struct grant *g)
+{
+	if (g->provider.kind == GRANT_ALLOCATED && g->provider.allocated.cow_file_ref.file)
+		return &g->provider.allocated.cow_file_ref;
+	if (g->provider.kind == GRANT_FMAP_BORROWED)
+		return &g->provider.fmap_borrowed.file_ref;
+	return NULL;
+}
 
 static const char *const kind_names[GRANT_KIND_COUNT] = {
 	[GRANT_ALLOCATED] = "allocated",
@@ -37,6 +48,9 @@ void grant_free(struct grant *g)
 {
 	if (g->provider.kind == GRANT_EXTERNAL && g->provider.external.address_space)
 		addrspace_put(g->provider.external.address_space);
+	struct grant_file_ref *ref = grant_file(g);
+	if (ref && ref->file)
+		scheme_file_put(ref->file);
 	kfree(g);
 }
 
@@ -56,8 +70,10 @@ void grant_split(struct grant *g, size_t offset, struct grant *spare)
 	struct grant_provider *p = &spare->provider;
 	switch (p->kind) {
 	case GRANT_ALLOCATED:
-		if (p->allocated.cow_file_ref.file)
+		if (p->allocated.cow_file_ref.file) {
 			p->allocated.cow_file_ref.offset += bytes;
+			scheme_file_get(p->allocated.cow_file_ref.file);
+		}
 		break;
 	case GRANT_PHYS_BORROWED:
 		p->phys_borrowed.base += bytes;
@@ -68,10 +84,22 @@ void grant_split(struct grant *g, size_t offset, struct grant *spare)
 		break;
 	case GRANT_FMAP_BORROWED:
 		p->fmap_borrowed.file_ref.offset += bytes;
+		scheme_file_get(p->fmap_borrowed.file_ref.file);
+		/* The pins are per entry: the caller recounts both halves (fmap_recount_pins). */
 		break;
 	default:
 		break;
 	}
+}
+
+/* Returns whether the file of provider B continues A's (same file and mmap, offsets following;
+ * or no file in both). */
+static bool file_continues(const struct grant_provider *a, const struct grant_file_ref *fa,
+			   const struct grant_provider *b, const struct grant_file_ref *fb,
+			   size_t bytes)
+{
+	return fa->file == fb->file && a->map_id == b->map_id &&
+	       (!fa->file || fa->offset + bytes == fb->offset);
 }
 
 /* Returns whether the provider data of B continues that of A, which ends BYTES after its start. */
@@ -80,10 +108,8 @@ static bool provider_continues(const struct grant_provider *a, const struct gran
 {
 	switch (a->kind) {
 	case GRANT_ALLOCATED:
-		if (a->allocated.cow_file_ref.file != b->allocated.cow_file_ref.file)
-			return false;
-		return !a->allocated.cow_file_ref.file ||
-		       a->allocated.cow_file_ref.offset + bytes == b->allocated.cow_file_ref.offset;
+		return file_continues(a, &a->allocated.cow_file_ref, b, &b->allocated.cow_file_ref,
+				      bytes);
 	case GRANT_ALLOCATED_SHARED:
 		return a->allocated_shared.is_pinned_userscheme_borrow ==
 		       b->allocated_shared.is_pinned_userscheme_borrow;
@@ -95,8 +121,11 @@ static bool provider_continues(const struct grant_provider *a, const struct gran
 		       a->external.src_base + bytes == b->external.src_base &&
 		       !a->external.is_pinned_userscheme_borrow &&
 		       !b->external.is_pinned_userscheme_borrow;
+	case GRANT_FMAP_BORROWED:
+		return file_continues(a, &a->fmap_borrowed.file_ref, b, &b->fmap_borrowed.file_ref,
+				      bytes);
 	default:
-		return false;            /* fmap pins are counted per grant: never merged */
+		return false;
 	}
 }
 
@@ -114,6 +143,8 @@ void grant_merge(struct grant *a, const struct grant *b)
 		panic("grants start=%#lx and start=%#lx cannot merge", (unsigned long)a->start,
 		      (unsigned long)b->start);
 	a->pages += b->pages;
+	if (a->provider.kind == GRANT_FMAP_BORROWED)
+		a->provider.fmap_borrowed.pin_refcount += b->provider.fmap_borrowed.pin_refcount;
 }
 
 unsigned grant_mmu_flags(const struct grant *g)

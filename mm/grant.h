@@ -7,7 +7,9 @@
  *   GRANT_ALLOCATED         owned, possibly CoW-shared: private anonymous memory. Pages are
  *                           populated lazily from the zero frame or fresh frames; all have a
  *                           pageinfo. cow_file_ref is the file behind a private file mapping
- *                           (NULL: anonymous, the only kind until schemes exist).
+ *                           (NULL: anonymous): then a present frame with count > 1 is never
+ *                           written in place (it may be the file's frame: mm/fmap.c), and a
+ *                           non-present page is a hole (eager) or asked from the daemon (lazy).
  *   GRANT_ALLOCATED_SHARED  owned, shared: MAP_SHARED anonymous memory. Populated lazily while
  *                           the address space has not been forked; fork populates every page
  *                           and both sides then map the same frames (pageinfo shared bit).
@@ -17,8 +19,14 @@
  *   GRANT_EXTERNAL          pages borrowed from another address space: src_base is the address
  *                           there of this grant's first page. Mapped eagerly at creation; the
  *                           grant holds a reference on the source address space.
- *   GRANT_FMAP_BORROWED     MAP_SHARED from a scheme (later issue): the union member and the
- *                           fault-dispatch slot exist; nothing creates one yet.
+ *   GRANT_FMAP_BORROWED     MAP_SHARED of a user scheme's file (mm/fmap.c): the daemon's frames,
+ *                           one reference per present entry that has a pageinfo (device frames
+ *                           none). pin_refcount counts those references (the grant's "pins" on
+ *                           the daemon's frames); the checker verifies it entry by entry.
+ *
+ * File references: a grant whose provider names a file (cow_file_ref / file_ref) holds one
+ * reference on it (scheme_file_get): taken by whoever creates the grant (vm_mmap_file, fork's
+ * copy), by grant_split for the new half, dropped by grant_free.
  *
  * Locking: a grant belongs to its address space and is read and written under that address
  * space's lock. */
@@ -29,7 +37,7 @@
 #include "mm/page.h"
 
 struct addrspace;
-struct scheme_file;              /* opaque until schemes exist */
+struct scheme_file;              /* scheme/scheme.h */
 
 /* A reference to a range of a scheme file (the seed's GrantFileRef): FILE is NULL for none. */
 struct grant_file_ref {
@@ -48,6 +56,9 @@ enum grant_kind {
 
 struct grant_provider {
 	enum grant_kind kind;
+	/* Providers with a file: the mmap (or fork copy) the grant comes from; munmap notices and
+	 * merges join only pieces of one (mm/fmap.c). Sits in what would be padding. */
+	uint32_t map_id;
 	union {
 		struct {
 			struct grant_file_ref cow_file_ref;
@@ -65,7 +76,7 @@ struct grant_provider {
 		} external;
 		struct {
 			struct grant_file_ref file_ref;
-			size_t pin_refcount;
+			size_t pin_refcount;  /* entries holding a frame reference */
 		} fmap_borrowed;
 	};
 };
@@ -79,7 +90,9 @@ struct grant {
 	size_t pages;                /* > 0 */
 	unsigned prot;               /* PROT_* now in force */
 	unsigned max_prot;           /* PROT_* that mprotect may grant (an External borrow's rights) */
-	unsigned map_flags;          /* MAP_SHARED or MAP_PRIVATE, as given to mmap */
+	unsigned map_flags;          /* MAP_SHARED or MAP_PRIVATE, as given to mmap, and MAP_LAZY
+				      * for a lazy scheme-file mapping (then the prepared pages are
+				      * exactly the present entries; else the whole grant range) */
 	unsigned cache;              /* MMU_CACHE_* of every entry */
 	struct grant_provider provider;
 };
@@ -105,21 +118,28 @@ const char *grant_kind_name(enum grant_kind kind);
 struct grant *grant_new(uintptr_t start, size_t pages, unsigned prot, unsigned max_prot,
 			unsigned map_flags, unsigned cache, const struct grant_provider *provider);
 
-/* Frees G (not in a tree), dropping the address-space reference of an External provider. */
+/* Frees G (not in a tree), dropping the address-space reference of an External provider and
+ * the file reference of a provider that names a file. Sends no munmap notice (mm/fmap.c does,
+ * before the pages go). */
 void grant_free(struct grant *g);
+
+/* Returns the file reference of G's provider (private file mapping or FmapBorrowed), or NULL. */
+struct grant_file_ref *grant_file(struct grant *g);
 
 /* Splits G at OFFSET pages (0 < OFFSET < G->pages): G keeps the first part and SPARE, a grant
  * from grant_new (contents overwritten), becomes the rest with the same protection and provider
  * moved by OFFSET pages (External src_base, PhysBorrowed base, file offsets); an External
- * provider's address space gains a reference for SPARE. SPARE is not inserted in any tree. */
+ * provider's address space gains a reference for SPARE, and so does a provider's file. An
+ * FmapBorrowed pin_refcount is copied as is: the caller recounts both halves
+ * (fmap_recount_pins_locked). SPARE is not inserted in any tree. */
 void grant_split(struct grant *g, size_t offset, struct grant *spare);
 
 /* Returns whether B starts where A ends and both describe one range that a single grant could
  * describe (same protection, flags, cache, provider kind, and provider data that continues). */
 bool grant_can_merge(const struct grant *a, const struct grant *b);
 
-/* Extends A over B (grant_can_merge(A, B) must hold). B is left for the caller to take out of
- * its tree and grant_free. */
+/* Extends A over B (grant_can_merge(A, B) must hold), adding B's pins to A's. B is left for the
+ * caller to take out of its tree and grant_free (which drops B's own file reference). */
 void grant_merge(struct grant *a, const struct grant *b);
 
 /* Returns the MMU_* attributes that the protection of G grants a present entry (MMU_USER and

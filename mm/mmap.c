@@ -94,6 +94,8 @@ static void split_at_locked(struct addrspace *as, uintptr_t addr, struct spares 
 	s->node[i] = NULL;
 	grant_split(g, (addr - g->start) / FRAME_SIZE, spare);
 	grant_tree_insert(&as->grants, spare);
+	fmap_recount_pins_locked(as, g);
+	fmap_recount_pins_locked(as, spare);
 }
 
 void vm_remove_range_locked(struct addrspace *as, uintptr_t start, uintptr_t end,
@@ -105,14 +107,17 @@ void vm_remove_range_locked(struct addrspace *as, uintptr_t start, uintptr_t end
 	split_at_locked(as, end, &s);
 	nodes[0] = s.node[0];
 	nodes[1] = s.node[1];
+	struct fmap_notices n = FMAP_NOTICES_INIT;
 	struct grant *g = grant_tree_lower_bound(&as->grants, start);
 	while (g && g->start < end) {
 		struct grant *next = grant_tree_next(g);
+		fmap_grant_release_locked(as, g, &n);
 		vm_unmap_pages_locked(as, g->start, grant_end(g));
 		grant_tree_remove(&as->grants, g);
 		grant_free(g);
 		g = next;
 	}
+	fmap_notices_flush(&n);
 }
 
 /* Merges G with the grant after it while they are compatible; returns G. */
@@ -183,10 +188,8 @@ static int check_fixed(uintptr_t addr, size_t len)
 	return 0;
 }
 
-/* Places and inserts grant G (start to be chosen) of LEN bytes in AS: at ADDR with MAP_FIXED
- * (replacing) or MAP_FIXED_NOREPLACE, else at the hint or the highest free range. */
-static int place_grant(struct addrspace *as, uintptr_t addr, size_t len, unsigned flags,
-		       struct grant *g, uintptr_t *out)
+int vm_place_grant(struct addrspace *as, uintptr_t addr, size_t len, unsigned flags,
+		   struct grant *g, vm_fill_fn fill, void *ctx, uintptr_t *out)
 {
 	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
 	struct spares s = { { NULL, NULL } };
@@ -217,15 +220,24 @@ static int place_grant(struct addrspace *as, uintptr_t addr, size_t len, unsigne
 			goto unlock;
 		}
 	}
+	if (fill && (err = fill(ctx, as, g)))
+		goto unlock;
 	*out = g->start;
 	vm_insert_grant_locked(as, g);
-	g = NULL;
 unlock:
 	spin_unlock_irqrestore(&as->lock, irq);
 out:
 	spares_release(&s);
-	if (g)
-		kfree(g);                /* never inserted, provider holds no reference */
+	return err;
+}
+
+/* vm_place_grant without FILL, freeing G on error (its provider holds no reference yet). */
+static int place_grant(struct addrspace *as, uintptr_t addr, size_t len, unsigned flags,
+		       struct grant *g, uintptr_t *out)
+{
+	int err = vm_place_grant(as, addr, len, flags, g, NULL, NULL, out);
+	if (err)
+		kfree(g);
 	return err;
 }
 

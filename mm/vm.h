@@ -87,9 +87,11 @@ int vm_borrow(struct addrspace *dst, uintptr_t addr, size_t len, unsigned prot, 
  * protection and lets the provider map the page. Returns 0 (retry the access), -EFAULT (no
  * grant, or the access is not allowed: the caller delivers the fault upcall or kills the
  * context), -ENOMEM (out of memory: the caller kills the context; AS stays consistent and
- * addrspace_destroy frees everything), or -ENOSYS for a scheme (FmapBorrowed) grant until
- * schemes exist; treat any error other than -ENOMEM like -EFAULT. Callable from kernel mode
- * too (a fault inside arch_copy_from_user/to_user), as long as no address-space lock is held. */
+ * addrspace_destroy frees everything); -EFAULT also for a hole of a scheme-file mapping and,
+ * with MAP_LAZY, when the daemon answers an error or is gone. Treat any error other than
+ * -ENOMEM like -EFAULT. May block (a MAP_LAZY page is asked from its daemon). Callable from
+ * kernel mode too (a fault inside arch_copy_from_user/to_user), as long as no address-space
+ * lock is held. */
 int vm_fault(struct addrspace *as, uintptr_t addr, enum vm_access access);
 
 /* Returns 0 when every byte of [ADDR, ADDR + LEN) lies in grants of AS whose protection allows
@@ -110,23 +112,30 @@ int vm_space_write(struct addrspace *as, uintptr_t addr, const void *src, size_t
 int vm_space_read(struct addrspace *as, uintptr_t addr, void *dst, size_t len);
 
 /* ---- Scheme files (issue 5; mm/fmap.c) ----
- * Maps [OFFSET, OFFSET + LEN) of the scheme file F into AS; ADDR, LEN, PROT and the MAP_ flags as
- * for vm_mmap (MAP_ANONYMOUS not allowed), OFFSET page aligned.
+ * Maps [OFFSET, OFFSET + LEN) of the scheme file F (a user scheme's) into AS; ADDR, LEN, PROT
+ * and the MAP_ flags as for vm_mmap (MAP_ANONYMOUS not allowed), OFFSET page aligned.
  *   MAP_SHARED: an FmapBorrowed grant holding a reference on F. Without MAP_LAZY the kernel asks
  *     the daemon once (scheme_mmap_prep for the whole range, before taking any lock) and maps
  *     every page it answered at once, taking a frame reference per entry; a page of the answered
- *     range that is not mapped in the daemon stays a hole whose accesses fault (a page past the
- *     end of the file). With MAP_LAZY nothing is asked until a page faults; then that page alone
- *     is asked (the faulting context blocks), and an error answer or a dead daemon fails the
- *     fault (-EFAULT). Every range the daemon prepared gets exactly one scheme_munmap_notify with
- *     the same offsets when it goes (munmap, MAP_FIXED over it, exit), split as the unmap splits.
+ *     range that is not inside a grant of the daemon stays a hole whose accesses fault (a page
+ *     past the end of the file). With MAP_LAZY nothing is asked until a page faults; then that
+ *     page alone is asked (the faulting context blocks), and an error answer or a dead daemon
+ *     fails the fault (-EFAULT). Every range the daemon prepared gets exactly one
+ *     scheme_munmap_notify with the same offsets when it goes (munmap, MAP_FIXED over it, exit),
+ *     split as the unmap splits; pages of one lazy mapping that go together and follow each
+ *     other in the file get one notice. A fork prepares the child's copies again (mm/fmap.c).
  *   MAP_PRIVATE: an Allocated grant with cow_file_ref = F: pages show the file's frames
  *     read-only (so writes through shared mappings and the daemon show) until the process writes
- *     one, which copies it (CoW); same asking/holes/notify rules.
- * Frames without a pageinfo in the answer (device memory the daemon mapped) are mapped without
- * references, like PhysBorrowed. Returns 0 and the address in *OUT, -EINVAL (bad arguments),
- * -EACCES (PROT_WRITE on a MAP_SHARED mapping of a file not opened for writing), the daemon's
- * error, -EIO (the daemon died), or vm_mmap's errors. */
+ *     one, which copies it (CoW; mprotect never makes a file frame writable); same
+ *     asking/holes/notify rules.
+ * The daemon may answer with pages of its MAP_SHARED anonymous memory (populated if untouched),
+ * of its own file mappings (present pages), or device memory (MAP_SHARED only: mapped without
+ * references, like PhysBorrowed); a page of its private memory is refused (-EINVAL, and the
+ * prep gets its notice). MAP_FIXED: the old pages are gone even if a later step fails. Returns
+ * 0 and the address in *OUT, -EINVAL (bad arguments, not a user scheme's file, an answer the
+ * kernel cannot map), -EACCES (file opened write-only; PROT_WRITE on a MAP_SHARED mapping of a
+ * file not opened for writing, which also caps later mprotects), the daemon's error, -EIO (the
+ * daemon died), or vm_mmap's errors. May block; no lock may be held. */
 struct scheme_file;
 int vm_mmap_file(struct addrspace *as, uintptr_t addr, size_t len, unsigned prot, unsigned flags,
 		 struct scheme_file *f, uint64_t offset, uintptr_t *out);

@@ -17,6 +17,7 @@
 
 #include "mm/addrspace.h"
 #include "mm/grant.h"
+#include "mm/vm.h"
 
 /* ---- Address spaces (mm/addrspace.c) ---- */
 
@@ -58,7 +59,7 @@ void vm_frame_unref(paddr_t pa);
 
 /* Returns the attributes an entry of G mapping frame PA must have: G's rights, without write
  * for the zero frame and for a CoW-shared frame of a private grant (count > 1, shared bit
- * clear). */
+ * clear; in a private file grant count > 1 whatever the bit: maybe the file's frame). */
 unsigned vm_entry_flags(const struct grant *g, paddr_t pa);
 
 /* Returns attributes FLAGS (from arch_mmu_query or for arch_mmu_map) reduced to what they
@@ -87,9 +88,10 @@ void vm_entry_sync_locked(struct addrspace *as, uintptr_t va, unsigned flags);
 int vm_page_replace_locked(struct addrspace *as, struct grant *g, uintptr_t va, paddr_t old);
 
 /* Makes page VA of G (Allocated, AllocatedShared or External) present with a frame of its own or
- * a shared one, never the zero frame or a CoW-shared frame: populates it or breaks CoW by
- * copying; the entry gets vm_entry_flags. Stores the frame in *PA. Returns 0, -ENOMEM, -EFAULT
- * (an External page that is not present) or -EINVAL (another provider). */
+ * a shared one, never the zero frame or a CoW-shared frame (nor a file's frame in a private file
+ * grant): populates it or breaks CoW by copying; the entry gets vm_entry_flags. Stores the frame
+ * in *PA. Returns 0, -ENOMEM, -EFAULT (an External or file page that is not present) or -EINVAL
+ * (another provider). */
 int vm_page_own_locked(struct addrspace *as, struct grant *g, uintptr_t va, paddr_t *pa);
 
 /* ---- Walking present entries in batches ---- */
@@ -153,5 +155,102 @@ void vm_borrow_end(struct addrspace *dst, uintptr_t addr, struct addrspace *src,
 
 /* Returns whether a pinned borrow of AS lies in [START, END). */
 bool vm_range_has_pinned_locked(struct addrspace *as, uintptr_t start, uintptr_t end);
+
+/* Called by vm_place_grant with AS's lock held once G's range is free and G->start is set,
+ * before G is inserted: fills G's pages. An error stops the placement. */
+typedef int (*vm_fill_fn)(void *ctx, struct addrspace *as, struct grant *g);
+
+/* Places grant G of LEN bytes (a page multiple; start chosen here) in AS as vm_mmap does: at ADDR
+ * with MAP_FIXED (replacing what is there: that part is gone even when a later step fails) or
+ * MAP_FIXED_NOREPLACE (-EEXIST), else at the hint or the highest free range (-ENOMEM). Calls FILL
+ * (if not NULL) and inserts G. Returns 0 and the address in *OUT, or an error: G is then not
+ * inserted and still the caller's. No lock may be held. */
+int vm_place_grant(struct addrspace *as, uintptr_t addr, size_t len, unsigned flags,
+		   struct grant *g, vm_fill_fn fill, void *ctx, uintptr_t *out);
+
+/* ---- Scheme files (mm/fmap.c) ----
+ * Who prepared what: an eager file grant (no MAP_LAZY in map_flags) stands for its whole range,
+ * which the daemon prepared; a lazy one for exactly its present entries. When pages go (munmap,
+ * MAP_FIXED over them, exit) the remover collects one notice per maximal run of pages of one
+ * mmap (map_id) with following file offsets, and sends them (scheme_munmap_notify) with the lock
+ * still held, after the pages are unmapped. */
+
+/* Pending munmap notices of one removal (a run being extended; a file reference while set). */
+struct fmap_notices {
+	struct scheme_file *file;
+	uint32_t map_id;
+	uint64_t offset, size;
+};
+
+#define FMAP_NOTICES_INIT { NULL, 0, 0, 0 }
+
+/* Adds the prepared pages of G (a grant of AS about to be removed, pages still mapped) to N. */
+void fmap_grant_release_locked(struct addrspace *as, struct grant *g, struct fmap_notices *n);
+
+/* Sends the pending notice of N, if any. */
+void fmap_notices_flush(struct fmap_notices *n);
+
+/* Sets G's pin_refcount (FmapBorrowed) to its present entries that have a pageinfo. */
+void fmap_recount_pins_locked(struct addrspace *as, struct grant *g);
+
+/* Returns a fresh map_id. */
+uint32_t fmap_new_map_id(void);
+
+/* Returns whether frame PA, mapped at a page of the private file grant G, may be the file's
+ * frame (shared with the daemon or other mappings): then it is never written in place. */
+bool fmap_private_frame_is_shared(const struct grant *g, paddr_t pa);
+
+/* A page of a lazy file grant being asked from the daemon by vm_fault. */
+struct fmap_fault {
+	struct scheme_file *file;    /* a reference while set */
+	uint64_t offset;             /* the page's file offset */
+	uint32_t map_id;
+	unsigned flags;              /* MAP_* passed to the daemon */
+	bool private;
+	bool ready;                  /* answered: PA holds one reference (or is FMAP_HOLE) */
+	paddr_t pa;
+	unsigned cache;
+};
+
+#define FMAP_HOLE   (~(paddr_t)0)
+#define FMAP_FAULT_ASK 1             /* fmap_fault_locked: unlock, fmap_fault_ask, retry */
+
+/* Resolves a fault at VA of the file grant G of AS (private file mapping or FmapBorrowed): 0,
+ * -EFAULT (a hole), -ENOMEM, or FMAP_FAULT_ASK with FF set up (the caller drops the lock, calls
+ * fmap_fault_ask and retries). A prepared page in FF is used when it is still this page's. */
+int fmap_fault_locked(struct addrspace *as, struct grant *g, uintptr_t va,
+		      enum vm_access access, struct fmap_fault *ff);
+
+/* Asks the daemon for FF's page and references its frame; no lock may be held. Returns 0,
+ * -EFAULT (error answer, dead daemon, a page it may not lend) or -ENOMEM. */
+int fmap_fault_ask(struct fmap_fault *ff);
+
+/* Releases what FF still holds: an unused prepared page gets its notice; the file reference. */
+void fmap_fault_done(struct fmap_fault *ff);
+
+/* The daemon ranges fork prepares for the child's copies of the parent's file grants: one per
+ * eager grant, one per maximal run of present pages of a lazy grant, in address order. */
+struct fmap_range {
+	struct scheme_file *file;    /* a reference */
+	uint64_t offset, size;
+	uintptr_t start;             /* where in the parent */
+	unsigned flags;
+};
+
+struct fmap_fork {
+	struct fmap_range *ranges;   /* kmalloc'd */
+	size_t count;
+	size_t prepared;             /* ranges[0, prepared) were prepared for the child */
+};
+
+/* Collects PARENT's ranges and asks the daemons to prepare each for the child; no lock may be
+ * held. Returns 0, or an error (-ENOMEM, the daemon's, -EIO) with nothing left prepared. */
+int fmap_fork_prepare(struct addrspace *parent, struct fmap_fork *ff);
+
+/* Returns whether PARENT (locked) still has exactly FF's ranges. */
+bool fmap_fork_matches_locked(struct addrspace *parent, const struct fmap_fork *ff);
+
+/* Ends FF: with NOTIFY, every prepared range gets its notice (the child did not take them). */
+void fmap_fork_end(struct fmap_fork *ff, bool notify);
 
 #endif

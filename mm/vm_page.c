@@ -109,6 +109,8 @@ unsigned vm_entry_flags(const struct grant *g, paddr_t pa)
 		return flags;
 	if (pa == vm_zero_frame())
 		return flags & ~MMU_WRITE;
+	if (g->provider.allocated.cow_file_ref.file)
+		return fmap_private_frame_is_shared(g, pa) ? flags & ~MMU_WRITE : flags;
 	struct pageinfo *pi = pageinfo_of(pa);
 	if (pi && pageinfo_refcount(pi) > 1 && !pageinfo_is_shared(pi))
 		return flags & ~MMU_WRITE;
@@ -164,9 +166,10 @@ int vm_page_own_locked(struct addrspace *as, struct grant *g, uintptr_t va, padd
 	if (kind != GRANT_ALLOCATED && kind != GRANT_ALLOCATED_SHARED && kind != GRANT_EXTERNAL)
 		return -EINVAL;
 	paddr_t pa;
+	bool file = kind == GRANT_ALLOCATED && g->provider.allocated.cow_file_ref.file;
 	if (!arch_mmu_query(&as->mmu, va, &pa, NULL)) {
-		if (kind == GRANT_EXTERNAL)
-			return -EFAULT;
+		if (kind == GRANT_EXTERNAL || file)
+			return -EFAULT;          /* a file page not asked for yet, or a hole */
 		int err = vm_frame_new_zeroed(&pa);
 		if (!err)
 			err = vm_map_ref_locked(as, va, pa, vm_entry_flags(g, pa));
@@ -180,7 +183,7 @@ int vm_page_own_locked(struct addrspace *as, struct grant *g, uintptr_t va, padd
 		if (unlikely(!pi))
 			panic("private page va=%#lx maps frame=%#llx without a pageinfo",
 			      (unsigned long)va, (unsigned long long)pa);
-		if (pa == vm_zero_frame() ||
+		if (pa == vm_zero_frame() || (file && fmap_private_frame_is_shared(g, pa)) ||
 		    (pageinfo_refcount(pi) > 1 && !pageinfo_is_shared(pi))) {
 			int err = vm_page_replace_locked(as, g, va, pa);
 			if (err)

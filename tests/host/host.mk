@@ -23,7 +23,7 @@ HOST_LDFLAGS := -fsanitize=address,undefined -pthread
 HOST_KERNEL_SRCS := kernel/format.c kernel/cmdline.c kernel/boot_info.c \
 	mm/pageinfo.c mm/section.c mm/frame.c mm/mm_init.c mm/frame_bench.c \
 	mm/alloc_inject.c mm/kheap.c mm/grant.c mm/grant_tree.c mm/addrspace.c mm/vm_page.c \
-	mm/mmap.c mm/fault.c mm/fork.c mm/borrow.c mm/vm_access.c mm/check.c
+	mm/mmap.c mm/fault.c mm/fork.c mm/borrow.c mm/vm_access.c mm/check.c mm/fmap.c
 # The range counts of scheme daemons (freestanding, allocator callbacks).
 HOST_KERNEL_SRCS += scheme/range_count.c
 # The file table of the test file system daemon testfs (tests/user/lib/testfs_table.c, pure C).
@@ -33,6 +33,8 @@ HOST_KERNEL_SRCS += tests/user/lib/testfs_table.c
 # and the fake machine of the VM tests (vm_env.c).
 HOST_SUPPORT_SRCS := tests/host/htest.c tests/host/host_kernel.c tests/host/fake_ram.c \
 	tests/host/soft_mmu.c tests/host/vm_env.c
+# The fake scheme daemon behind mm/fmap.c (scheme_mmap_prep, notices, file references).
+HOST_SUPPORT_SRCS += tests/host/fake_scheme.c
 
 # The memory scenario parser (tests/scenario/), shared by the tests, the oracle and the kernel runner.
 HOST_SUPPORT_SRCS += tests/scenario/scenario.c

@@ -24,3 +24,27 @@ static void run_clean(const char *name)
 }
 
 KTEST(user_umalloc) { run_clean("umalloc_test"); }
+KTEST(user_testfs_read_write) { run_clean("scheme_fs_rw"); }
+KTEST(user_testfs_map_shared_two_clients) { run_clean("scheme_fs_shared"); }
+KTEST(user_testfs_map_private_cow) { run_clean("scheme_fs_private"); }
+KTEST(user_testfs_daemon_exits_under_mappings) { run_clean("scheme_fs_daemon_exit"); }
+KTEST(user_testfs_map_lazy) { run_clean("scheme_fs_lazy"); }
+
+KTEST(user_testfs_spawned_daemon)
+{
+	uint64_t free_before = frame_count_free();
+	unsigned procs_before = proc_count();
+	int daemon = proc_spawn("testfs");
+	ASSERT_GT(daemon, 0);
+	int client = proc_spawn("scheme_fs_spawned");
+	ASSERT_GT(client, 0);
+	int status = -1;
+	EXPECT_EQ(proc_wait(client, &status), client);
+	EXPECT_EQ(status, 0);
+	status = -1;
+	EXPECT_EQ(proc_wait(daemon, &status), daemon);
+	EXPECT_EQ(status, 0);
+	EXPECT_EQ(proc_count(), procs_before);
+	EXPECT_EQ(frame_count_free(), free_before);
+	EXPECT_EQ(vm_check_all(), 0);
+}

@@ -5,7 +5,7 @@
  * the free frame count is back to its value before the daemon started. The client's mappings sit
  * between two touched pages of an anonymous mapping so that no page table comes or goes with
  * them and the frame counts are exact. */
-#include "tests/user/testfs_sys.h"
+#include "tests/user/lib/ulib.h"
 #include "tests/user/testfs.h"
 
 #define PG    4096ul

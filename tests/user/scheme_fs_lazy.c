@@ -4,7 +4,7 @@
  * that were asked. Then the daemon exits while a lazy mapping has one page in: that page still
  * reads, a fault on another page fails cleanly (the fault upcall, u_try), and no frame is left
  * behind once the client is gone. */
-#include "tests/user/testfs_sys.h"
+#include "tests/user/lib/ulib.h"
 #include "tests/user/testfs.h"
 
 #define PG 4096ul

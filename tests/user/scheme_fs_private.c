@@ -5,7 +5,7 @@
  * file, not the first one's copies; a shared read/write mapping of the read-only open is
  * refused with EACCES and asks the daemon nothing. The daemon's requests and range counts are
  * compared exactly; at the end the file holds exactly its data plus the daemon-side writes. */
-#include "tests/user/testfs_sys.h"
+#include "tests/user/lib/ulib.h"
 #include "tests/user/testfs.h"
 
 #define PG 4096ul

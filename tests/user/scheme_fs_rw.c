@@ -3,7 +3,7 @@
  * files growing by writes, reads past the end returning 0, O_TRUNC, access modes, a write
  * larger than a page, two opens of the same file seeing each other's writes, a file deleted on
  * its last close, the control paths, and the daemon's clean exit (status 0, no frames left). */
-#include "tests/user/testfs_sys.h"
+#include "tests/user/lib/ulib.h"
 #include "tests/user/testfs.h"
 
 static uint8_t buf[3 * 4096 + 100], out[3 * 4096 + 100];

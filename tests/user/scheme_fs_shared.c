@@ -6,7 +6,7 @@
  * mmap_prep/munmap requests it received are compared with what the kernel must have sent. Then:
  * a mapping reaching past the end of the file and one wholly past it (accesses there fault),
  * the file deleted on the last close, the daemon's clean exit. */
-#include "tests/user/testfs_sys.h"
+#include "tests/user/lib/ulib.h"
 #include "tests/user/testfs.h"
 
 #define PG 4096ul

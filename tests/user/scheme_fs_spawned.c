@@ -2,7 +2,7 @@
  * tests/ktest/scheme_fs_test.c): waits until it answers, uses a file through read/write and a
  * shared mapping, checks the daemon's log, lets the file go, and stops the daemon (which is not
  * its child: the KTEST reaps it and checks its exit status). */
-#include "tests/user/testfs_sys.h"
+#include "tests/user/lib/ulib.h"
 #include "tests/user/testfs.h"
 
 #define PG 4096ul

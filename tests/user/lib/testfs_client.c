@@ -1,6 +1,6 @@
 /* The client side of testfs (tests/user/testfs.h): starting and stopping the daemon, and
  * reading its statistics through the control paths. */
-#include "tests/user/testfs_sys.h"
+#include "tests/user/lib/ulib.h"
 #include "tests/user/testfs.h"
 
 #define READY_YIELDS 100000     /* yields before a daemon that never answers is an error */

@@ -3,7 +3,7 @@
  * Files' pages live in MAP_SHARED anonymous memory of this process (so they are shared frames
  * that clients can map), one window of TESTFS_WINDOW_PAGES pages per file slot, placed at fixed
  * addresses from TESTFS_WINDOW_BASE; only the pages below the end of each file are mapped. */
-#include "tests/user/testfs_sys.h"
+#include "tests/user/lib/ulib.h"
 #include "tests/user/testfs.h"
 #include "tests/user/testfs_table.h"
 #include "tests/user/lib/umalloc.h"
