@@ -7,13 +7,14 @@
  * compared exactly; at the end the file holds exactly its data plus the daemon-side writes. */
 #include "tests/user/lib/ulib.h"
 #include "tests/user/testfs.h"
+#include "tests/user/lib/umalloc.h"
 
 #define PG 4096ul
 #define P  TESTFS_LOG_PREP
 #define U  TESTFS_LOG_MUNMAP
 
 static uint8_t buf[3 * PG], out[3 * PG];
-static struct testfs_stats st;
+static struct testfs_stats *st;     /* umalloc'd (the .bss room of a program is small) */
 
 static int pread1(long fd, uint64_t off)
 {
@@ -32,6 +33,9 @@ static long pwrite1(long fd, uint64_t off, uint8_t b)
 
 int user_main(void)
 {
+	st = umalloc(sizeof(*st));
+	if (!st)
+		return 100;
 	long daemon = testfs_start();
 	U_EXPECT_EQ(daemon > 0, 1);
 	if (daemon <= 0)
@@ -47,9 +51,9 @@ int user_main(void)
 		testfs_stop(daemon);
 		return u_failures();
 	}
-	U_EXPECT_EQ(testfs_get_stats(&st), 0);
-	TESTFS_EXPECT_LOG(&st, { P, "priv", 0, 3 * PG, MAP_PRIVATE });
-	TESTFS_EXPECT_RANGES(&st, "priv", { 0, 3 * PG, 1 });
+	U_EXPECT_EQ(testfs_get_stats(st), 0);
+	TESTFS_EXPECT_LOG(st, { P, "priv", 0, 3 * PG, MAP_PRIVATE });
+	TESTFS_EXPECT_RANGES(st, "priv", { 0, 3 * PG, 1 });
 	U_EXPECT_EQ(m[0], testfs_pattern(0, 2));
 	U_EXPECT_EQ(m[3 * PG - 1], testfs_pattern(3 * PG - 1, 2));
 
@@ -82,11 +86,11 @@ int user_main(void)
 		U_EXPECT_EQ(u_munmap((void *)m3, 3 * PG), 0);
 	}
 	U_EXPECT_EQ(u_munmap((void *)m, 3 * PG), 0);
-	U_EXPECT_EQ(testfs_get_stats(&st), 0);
-	TESTFS_EXPECT_LOG(&st, { P, "priv", 0, 3 * PG, MAP_PRIVATE },
+	U_EXPECT_EQ(testfs_get_stats(st), 0);
+	TESTFS_EXPECT_LOG(st, { P, "priv", 0, 3 * PG, MAP_PRIVATE },
 			  { P, "priv", 0, 3 * PG, MAP_PRIVATE },
 			  { U, "priv", 0, 3 * PG, 0 }, { U, "priv", 0, 3 * PG, 0 });
-	TESTFS_EXPECT_NO_RANGES(&st, "priv");
+	TESTFS_EXPECT_NO_RANGES(st, "priv");
 
 	/* the file: its data and the daemon-side writes, nothing the clients wrote */
 	buf[PG + 3] = 'W';
@@ -97,8 +101,8 @@ int user_main(void)
 
 	U_EXPECT_EQ(u_close(ro), 0);
 	U_EXPECT_EQ(u_close(fd), 0);
-	U_EXPECT_EQ(testfs_get_stats(&st), 0);
-	U_EXPECT_EQ(st.files, 0);
+	U_EXPECT_EQ(testfs_get_stats(st), 0);
+	U_EXPECT_EQ(st->files, 0);
 	U_EXPECT_EQ(testfs_stop(daemon), 0);
 	U_EXPECT_EQ(u_check(), 0);
 	return u_failures();

@@ -4,13 +4,17 @@
  * its child: the KTEST reaps it and checks its exit status). */
 #include "tests/user/lib/ulib.h"
 #include "tests/user/testfs.h"
+#include "tests/user/lib/umalloc.h"
 
 #define PG 4096ul
 
-static struct testfs_stats st;
+static struct testfs_stats *st;     /* umalloc'd (the .bss room of a program is small) */
 
 int user_main(void)
 {
+	st = umalloc(sizeof(*st));
+	if (!st)
+		return 100;
 	U_EXPECT_EQ(testfs_wait_ready(), 0);
 	long fd = u_open("testfs:spawned", O_RDWR | O_CREAT | O_EXCL);
 	U_EXPECT_EQ(fd >= 0, 1);
@@ -26,12 +30,12 @@ int user_main(void)
 	U_EXPECT_EQ(u_lseek(fd, 0, SEEK_SET), 0);
 	U_EXPECT_EQ(u_read(fd, out, 5), 5);
 	U_EXPECT_EQ(memcmp(out, "jello", 5), 0);
-	U_EXPECT_EQ(testfs_get_stats(&st), 0);
-	TESTFS_EXPECT_LOG(&st, { TESTFS_LOG_PREP, "spawned", 0, PG, MAP_SHARED },
+	U_EXPECT_EQ(testfs_get_stats(st), 0);
+	TESTFS_EXPECT_LOG(st, { TESTFS_LOG_PREP, "spawned", 0, PG, MAP_SHARED },
 			  { TESTFS_LOG_MUNMAP, "spawned", 0, PG, 0 });
 	U_EXPECT_EQ(u_close(fd), 0);
-	U_EXPECT_EQ(testfs_get_stats(&st), 0);
-	U_EXPECT_EQ(st.files, 0);
+	U_EXPECT_EQ(testfs_get_stats(st), 0);
+	U_EXPECT_EQ(st->files, 0);
 	U_EXPECT_EQ(testfs_stop(0), 0);
 	U_EXPECT_EQ(u_check(), 0);
 	return u_failures();

@@ -66,7 +66,7 @@ static void heap_free(void *ctx, void *ptr)
 	ufree(ptr);
 }
 
-static struct testfs fs;               /* too large for the stack */
+static struct testfs *fs;              /* ucalloc'd: too large for the stack or the .bss room */
 static struct scheme_packet packet;
 
 /* Returns the result of the request in PACKET. */
@@ -77,23 +77,23 @@ static long dispatch(const struct scheme_packet *p)
 	case SCHEME_OP_OPEN:
 		if (p->path_len > SCHEME_PATH_MAX)
 			return -EINVAL;
-		return (long)testfs_open(&fs, p->path, p->path_len, p->flags);
+		return (long)testfs_open(fs, p->path, p->path_len, p->flags);
 	case SCHEME_OP_CLOSE:
-		testfs_close(&fs, p->id);
+		testfs_close(fs, p->id);
 		return 0;
 	case SCHEME_OP_READ:
-		return (long)testfs_read(&fs, p->id, p->offset, buf, p->size);
+		return (long)testfs_read(fs, p->id, p->offset, buf, p->size);
 	case SCHEME_OP_WRITE:
-		return (long)testfs_write(&fs, p->id, p->offset, buf, p->size);
+		return (long)testfs_write(fs, p->id, p->offset, buf, p->size);
 	case SCHEME_OP_FSIZE:
-		return (long)testfs_fsize(&fs, p->id);
+		return (long)testfs_fsize(fs, p->id);
 	case SCHEME_OP_MMAP_PREP: {
 		uintptr_t addr = 0;
-		int err = testfs_mmap_prep(&fs, p->id, p->offset, p->size, p->flags, &addr);
+		int err = testfs_mmap_prep(fs, p->id, p->offset, p->size, p->flags, &addr);
 		return err ? err : (long)addr;
 	}
 	case SCHEME_OP_MUNMAP:
-		testfs_munmap(&fs, p->id, p->offset, p->size, p->flags);
+		testfs_munmap(fs, p->id, p->offset, p->size, p->flags);
 		return 0;
 	default:
 		u_printf("    # testfs: unknown request op %u\n", p->op);
@@ -115,8 +115,13 @@ int testfs_serve(void)
 		.heap_blocks = heap_blocks, .report = report, .ctx = NULL,
 	};
 	struct range_count_allocator allocator = { heap_alloc, heap_free, NULL };
-	testfs_init(&fs, &backing, &allocator);
-	while (!fs.exit_requested) {
+	fs = ucalloc(sizeof(*fs));
+	if (!fs) {
+		u_printf("    # testfs: no memory for the file table\n");
+		return 102;
+	}
+	testfs_init(fs, &backing, &allocator);
+	while (!fs->exit_requested) {
 		long err = u_scheme_recv(sfd, &packet);
 		if (err) {
 			u_printf("    # testfs: receive failed: %ld\n", err);
@@ -129,10 +134,12 @@ int testfs_serve(void)
 				u_printf("    # testfs: reply to tag %u failed: %ld\n", packet.tag, err);
 		}
 	}
-	int status = (int)(fs.unknown_total + fs.errors_total);
-	testfs_destroy(&fs);                /* clients that map our pages keep their frames */
+	int status = (int)(fs->unknown_total + fs->errors_total);
 	if (status)
-		u_printf("    # testfs: exiting with %u unknown munmaps, %u errors\n", fs.unknown_total,
-			 fs.errors_total);
+		u_printf("    # testfs: exiting with %u unknown munmaps, %u errors\n", fs->unknown_total,
+			 fs->errors_total);
+	testfs_destroy(fs);                /* clients that map our pages keep their frames */
+	ufree(fs);
+	fs = NULL;
 	return status;
 }
