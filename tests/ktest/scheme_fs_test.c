@@ -29,6 +29,7 @@ KTEST(user_testfs_map_shared_two_clients) { run_clean("scheme_fs_shared"); }
 KTEST(user_testfs_map_private_cow) { run_clean("scheme_fs_private"); }
 KTEST(user_testfs_daemon_exits_under_mappings) { run_clean("scheme_fs_daemon_exit"); }
 KTEST(user_testfs_map_lazy) { run_clean("scheme_fs_lazy"); }
+KTEST(user_testfs_fork_of_file_mappings) { run_clean("scheme_fs_fork"); }
 
 KTEST(user_testfs_spawned_daemon)
 {
