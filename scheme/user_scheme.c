@@ -287,7 +287,8 @@ int scheme_create_user(const char *name, size_t len, struct scheme_file **out)
 	return 0;
 }
 
-/* The daemon's end went (close or exit): the scheme dies. Runs in the daemon's context. */
+/* The daemon's end went (close or exit): the scheme dies. Runs in the daemon's context with no
+ * lock held (only fd tables hold a daemon's end, never a grant), so it may end borrows. */
 static void daemon_end_close(struct scheme_file *end)
 {
 	struct scheme *s = end->priv;
