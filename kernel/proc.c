@@ -294,7 +294,8 @@ void proc_sleep(struct wait_queue *wq, struct spinlock *lock)
 	p->wait_next = wq->head;
 	wq->head = p;
 	p->waiting_on = wq;
-	p->state = PROC_BLOCKED;
+	if (p->pid != 0)
+		p->state = PROC_BLOCKED;   /* process 0 polls, as in proc_wait: it stays runnable */
 	if (lock)
 		spin_unlock_irqrestore(lock, masked);    /* masked stays masked */
 	sched_yield();

@@ -57,7 +57,8 @@ struct wait_queue {
 /* Puts the current process to sleep on WQ until wait_queue_wake_all(WQ) (or a spurious wake-up:
  * callers re-check their condition in a loop). Interrupts must be masked. LOCK, when not NULL,
  * is held by the caller: it is released while asleep (interrupts stay masked) and held again on
- * return. Process 0 may sleep too; it then polls while nothing else can run. */
+ * return. Process 0 may call it too: it stays runnable and polls (each call yields once), so a
+ * daemon that never answers it cannot leave the CPU with nothing to run. */
 void proc_sleep(struct wait_queue *wq, struct spinlock *lock);
 
 /* Makes every process asleep on WQ runnable and empties WQ. Interrupts must be masked (or the

@@ -102,6 +102,9 @@ void vm_remove_range_locked(struct addrspace *as, uintptr_t start, uintptr_t end
 			    struct grant *nodes[2])
 {
 	spin_assert_held(&as->lock);
+	if (unlikely(vm_range_has_pinned_locked(as, start, end)))
+		panic("as=%p [%#lx, %#lx) holds a pinned borrow: the caller must refuse with -EBUSY",
+		      (void *)as, (unsigned long)start, (unsigned long)end);
 	struct spares s = { { nodes[0], nodes[1] } };
 	split_at_locked(as, start, &s);
 	split_at_locked(as, end, &s);

@@ -122,7 +122,8 @@ void vm_flush_entries(struct addrspace *as, const struct vm_entry *entries, unsi
 /* ---- Grants of an address space (mm/mmap.c) ---- */
 
 /* Removes every grant of AS in [START, END) (page aligned) with its pages, splitting grants that
- * straddle the ends with the nodes in SPARES (two, NULLed when used). */
+ * straddle the ends with the nodes in SPARES (two, NULLed when used). The range must hold no
+ * pinned borrow (check vm_range_has_pinned_locked first and fail with -EBUSY; panics). */
 void vm_remove_range_locked(struct addrspace *as, uintptr_t start, uintptr_t end,
 			    struct grant *spares[2]);
 

@@ -99,8 +99,8 @@ static void request_finish(struct scheme_request *rq, long result, struct addrsp
 	spin_unlock_irqrestore(&scheme_lock, irq);
 }
 
-/* Sends the blocking request RQ (packet filled but tag, id-independent fields set by the caller)
- * to S and waits for the answer. With LEN > 0 the client's buffer [UBUF, UBUF + LEN) is lent to
+/* Sends the blocking request RQ (the caller filled op, id, offset, size, flags, path; this sets
+ * tag, caller_pid and buf) to S and waits for the answer. With LEN > 0 the client's buffer [UBUF, UBUF + LEN) is lent to
  * the daemon with PROT and pkt.buf points at it there. Returns the answer, -EIO (dead daemon),
  * -EDEADLK (the caller is the daemon), -EFAULT (bad buffer) or -ENOMEM. */
 static long user_call(struct scheme *s, struct scheme_request *rq, uintptr_t ubuf, size_t len,
@@ -287,7 +287,8 @@ int scheme_create_user(const char *name, size_t len, struct scheme_file **out)
 	return 0;
 }
 
-/* The daemon's end went (close or exit): the scheme dies. Runs in the daemon's context. */
+/* The daemon's end went (close or exit): the scheme dies. Runs in the daemon's context with no
+ * lock held (only fd tables hold a daemon's end, never a grant), so it may end borrows. */
 static void daemon_end_close(struct scheme_file *end)
 {
 	struct scheme *s = end->priv;

@@ -8,7 +8,11 @@
 #include "mm/check.h"
 #include "mm/frame.h"
 #include "mm/kheap.h"
+#include "mm/addrspace.h"
+#include "mm/vm.h"
 #include "scheme/scheme.h"
+
+#define PAGE_TEST 4096u
 
 static unsigned long heap_objects(void)
 {
@@ -148,3 +152,50 @@ static void run_scheme_program(const char *name)
 
 KTEST(user_scheme_ipc) { run_scheme_program("scheme_ipc"); }
 KTEST(user_scheme_death) { run_scheme_program("scheme_death"); }
+
+/* Process 0 as the client of a user scheme (the way mm/fmap.c calls it): mmap_prep answers with
+ * the daemon's space and address, errors pass through, munmap notices arrive in order before a
+ * later blocking request, and after the daemon's exit mmap_prep is -EIO and notices are dropped. */
+KTEST(scheme_mmap_prep_and_munmap_notices)
+{
+	uint64_t free_before = frame_count_free();
+	unsigned long lost = scheme_notices_lost;
+	int pid = proc_spawn("scheme_prep");
+	ASSERT_GT(pid, 0);
+	struct scheme_file *f = NULL;
+	int err = -ENOENT;
+	for (int i = 0; i < 10000 && err == -ENOENT; i++) {
+		sched_yield();                           /* let the daemon create its scheme */
+		err = scheme_open("preptest:f", O_RDWR, &f);
+	}
+	ASSERT_EQ(err, 0);
+	EXPECT_TRUE(scheme_file_is_user(f));
+	EXPECT_EQ(f->id, 5);
+	struct addrspace *das = NULL;
+	uintptr_t addr = 0;
+	ASSERT_EQ(scheme_mmap_prep(f, PAGE_TEST, 2 * PAGE_TEST, MAP_SHARED, &das, &addr), 0);
+	ASSERT_TRUE(das != NULL);
+	uint8_t b0 = 0, b1 = 0;
+	EXPECT_EQ(vm_space_read(das, addr, &b0, 1), 0);
+	EXPECT_EQ(vm_space_read(das, addr + PAGE_TEST, &b1, 1), 0);
+	EXPECT_EQ(b0, 0x41);
+	EXPECT_EQ(b1, 0x42);
+	addrspace_put(das);
+	EXPECT_EQ(scheme_mmap_prep(f, 3 * PAGE_TEST, PAGE_TEST, MAP_SHARED | MAP_LAZY, &das, &addr),
+		  -EACCES);
+	scheme_munmap_notify(f, PAGE_TEST, PAGE_TEST, 0);
+	scheme_munmap_notify(f, 2 * PAGE_TEST, PAGE_TEST, 0);
+	EXPECT_EQ(scheme_fsize(f), 4 * PAGE_TEST);
+	int status = -1;
+	EXPECT_EQ(proc_wait(pid, &status), pid);
+	EXPECT_EQ(status, 0);
+	/* the daemon is gone; the file stays valid */
+	EXPECT_EQ(scheme_mmap_prep(f, 0, PAGE_TEST, MAP_SHARED, &das, &addr), -EIO);
+	EXPECT_EQ(scheme_fsize(f), -EIO);
+	scheme_munmap_notify(f, 0, PAGE_TEST, 0);      /* dropped */
+	EXPECT_EQ(scheme_open("preptest:f", O_RDWR, &f), -ENOENT);
+	scheme_file_put(f);                            /* its CLOSE is dropped too */
+	EXPECT_EQ(scheme_notices_lost, lost);
+	EXPECT_EQ(frame_count_free(), free_before);
+	EXPECT_EQ(vm_check_all(), 0);
+}
