@@ -67,8 +67,8 @@ void addrspace_destroy(struct addrspace *as);
  * private pages stay unpopulated; mappings of scheme files are prepared again by their daemons
  * for the child first (mm/fmap.c; may block). Returns 0, or an error with no child and PARENT
  * unchanged in content (some of its entries may have become read-only, and some shared pages
- * populated): -ENOMEM, a daemon's refusal of the child's mapping (its -errno, -EIO when it is
- * gone), -EAGAIN (the parent's file mappings kept changing under the fork). */
+ * populated): -ENOMEM, a live daemon's refusal of the child's mapping (its -errno; a dead
+ * daemon's mappings are copied), -EAGAIN (the parent's file mappings kept changing). */
 int addrspace_fork(struct addrspace *parent, struct addrspace **child_out);
 
 /* Takes / drops a reference on the struct (not the mappings). The last put frees it; only a

@@ -34,7 +34,9 @@
  *                     maximal run of present pages; the child maps the parent's frames (the
  *                     answers' addresses are not used) and its copies get fresh map_ids. A
  *                     refusal fails the fork with the daemon's error and everything prepared
- *                     for it gets its notice.
+ *                     for it gets its notice. -EIO means the daemon is gone: the child keeps
+ *                     the copy (its notices are dropped like every notice to a dead daemon),
+ *                     so a daemon must not answer -EIO itself.
  * Flags passed to the daemon: MAP_SHARED or MAP_PRIVATE, plus MAP_LAZY for lazy mappings.
  *
  * Private file mappings: a present frame with count > 1 (or without a pageinfo) may be the
@@ -535,6 +537,8 @@ int fmap_fork_prepare(struct addrspace *parent, struct fmap_fork *ff)
 		struct addrspace *src;
 		uintptr_t saddr;
 		int err = scheme_mmap_prep(r->file, r->offset, r->size, r->flags, &src, &saddr);
+		if (err == -EIO)
+			continue;            /* the daemon is gone: nobody counts, notices are dropped */
 		if (err) {
 			fmap_fork_end(ff, true);
 			return err;

@@ -244,8 +244,9 @@ struct fmap_fork {
 	size_t prepared;             /* ranges[0, prepared) were prepared for the child */
 };
 
-/* Collects PARENT's ranges and asks the daemons to prepare each for the child; no lock may be
- * held. Returns 0, or an error (-ENOMEM, the daemon's, -EIO) with nothing left prepared. */
+/* Collects PARENT's ranges and asks the daemons to prepare each for the child (-EIO, a dead
+ * daemon, counts as prepared); no lock may be held. Returns 0, or an error (-ENOMEM, a
+ * daemon's refusal) with every prepared range notified. */
 int fmap_fork_prepare(struct addrspace *parent, struct fmap_fork *ff);
 
 /* Returns whether PARENT (locked) still has exactly FF's ranges. */

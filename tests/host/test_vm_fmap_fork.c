@@ -107,6 +107,14 @@ HTEST(fmap_daemon_exit_leaves_the_clients_frames_until_it_unmaps)
 	ASSERT_EQ(vm_env_fill(c, a, 8, 0x12), 0);
 	EXPECT_TRUE(vm_env_all(c, p, 8, 0x12));
 	VM_CHECK_CLEAN();
+	/* A fork still works: the dead daemon's pages are copied into the child as they are. */
+	struct addrspace *child;
+	ASSERT_EQ(addrspace_fork(c, &child), 0);
+	EXPECT_EQ(vm_env_frame(child, a + PG, NULL), vm_env_frame(c, a + PG, NULL));
+	EXPECT_EQ(vm_env_refcount(c, a + PG), 4);                /* shared and private, twice */
+	EXPECT_TRUE(vm_env_all(child, p, 8, 0x12));
+	VM_CHECK_CLEAN();
+	addrspace_destroy(child);
 	ASSERT_EQ(vm_munmap(c, a, 4 * PG), 0);
 	/* The private mapping alone holds them now: count 1, and still read-only by protection. */
 	EXPECT_EQ(vm_env_refcount(c, p), 1);
