@@ -86,6 +86,7 @@ int user_main(void)
 		U_EXPECT_EQ(f->nintervals, 0);
 	}
 	TESTFS_EXPECT_NO_LOG(st);
+	U_EXPECT_EQ(testfs_idle_problems(), 1);                    /* "a" is still there */
 
 	/* O_TRUNC */
 	long tr = u_open("testfs:a", O_RDWR | O_TRUNC);
@@ -104,6 +105,7 @@ int user_main(void)
 	U_EXPECT_EQ(st->heap_blocks, heap0);             /* every file's memory went */
 	U_EXPECT_EQ(u_open("testfs:a", O_RDWR), -ENOENT);
 
+	U_EXPECT_EQ(testfs_idle_problems(), 0);
 	U_EXPECT_EQ(testfs_stop(daemon), 0);
 	U_EXPECT_EQ(u_open("testfs:a", O_RDWR | O_CREAT), -ENOENT);   /* the scheme is gone */
 	U_EXPECT_EQ(u_check(), 0);

@@ -127,6 +127,9 @@ int user_main(void)
 	volatile uint8_t *m2 = u_mmap_fd(NULL, 6 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	volatile uint8_t *m3 = u_mmap_fd(NULL, 2 * PG, PROT_READ, MAP_SHARED, fd, 8 * PG);
 	U_EXPECT_EQ(u_mmap_failed((void *)m2) || u_mmap_failed((void *)m3), 0);
+	/* beyond the daemon's window for a file: it refuses, the kernel passes the error on */
+	U_EXPECT_EQ((long)u_mmap_fd(NULL, PG, PROT_READ, MAP_SHARED, fd,
+				    (long)(TESTFS_WINDOW_PAGES * PG)), -EINVAL);
 	if (!u_mmap_failed((void *)m2) && !u_mmap_failed((void *)m3)) {
 		uint8_t b = 0;
 		U_EXPECT_EQ(u_read_faults(m2 + 3 * PG + 9, &b), 0);
@@ -142,6 +145,7 @@ int user_main(void)
 		U_EXPECT_EQ(testfs_get_stats(st), 0);
 		TESTFS_EXPECT_LOG(st, { P, "shared", 0, 6 * PG, MAP_SHARED },
 				  { P, "shared", 8 * PG, 2 * PG, MAP_SHARED },
+				  { P, "shared", TESTFS_WINDOW_PAGES * PG, PG, MAP_SHARED, -EINVAL },
 				  { U, "shared", 0, 6 * PG, 0 }, { U, "shared", 8 * PG, 2 * PG, 0 });
 		TESTFS_EXPECT_NO_RANGES(st, "shared");
 		const struct testfs_file_stat *f = testfs_stats_file(st, "shared");

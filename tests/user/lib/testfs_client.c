@@ -2,6 +2,7 @@
  * reading its statistics through the control paths. */
 #include "tests/user/lib/ulib.h"
 #include "tests/user/testfs.h"
+#include "tests/user/lib/umalloc.h"
 
 #define READY_YIELDS 100000     /* yields before a daemon that never answers is an error */
 
@@ -132,10 +133,11 @@ int testfs_check_log(const struct testfs_stats *s, const struct testfs_expect *w
 		const struct testfs_expect *w = &want[i];
 		uint32_t mask = w->op == TESTFS_LOG_PREP ? (MAP_TYPE | MAP_LAZY) : ~0u;
 		if (e->op != w->op || strcmp(e->name, w->name) != 0 || e->offset != w->offset ||
-		    e->size != w->size || (e->flags & mask) != w->flags || e->result != 0) {
-			u_printf("    # testfs log entry %u: expected %s %s %#llx+%#llx flags %#x -> 0\n", i,
-				 w->op == TESTFS_LOG_PREP ? "mmap_prep" : "munmap", w->name,
-				 (unsigned long long)w->offset, (unsigned long long)w->size, w->flags);
+		    e->size != w->size || (e->flags & mask) != w->flags || e->result != w->result) {
+			u_printf("    # testfs log entry %u: expected %s %s %#llx+%#llx flags %#x -> %lld\n",
+				 i, w->op == TESTFS_LOG_PREP ? "mmap_prep" : "munmap", w->name,
+				 (unsigned long long)w->offset, (unsigned long long)w->size, w->flags,
+				 (long long)w->result);
 			bad += mismatch(file, line, "testfs log entry (index, 0)", i, 0);
 		}
 	}
@@ -166,4 +168,24 @@ int testfs_check_ranges(const struct testfs_stats *s, const char *name,
 	if (bad)
 		testfs_stats_print(s);
 	return bad;
+}
+
+int testfs_idle_problems(void)
+{
+	struct testfs_stats *s = umalloc(sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	int err = testfs_get_stats(s);
+	if (err) {
+		ufree(s);
+		return err;
+	}
+	int problems = (int)s->files + (s->unknown_munmaps != 0) + (s->errors != 0);
+	if (problems) {
+		u_printf("    # testfs not idle: %u files left, %u unknown munmaps, %u errors\n",
+			 s->files, s->unknown_munmaps, s->errors);
+		testfs_stats_print(s);
+	}
+	ufree(s);
+	return problems;
 }
