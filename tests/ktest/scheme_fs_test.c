@@ -30,6 +30,7 @@ KTEST(user_testfs_map_private_cow) { run_clean("scheme_fs_private"); }
 KTEST(user_testfs_daemon_exits_under_mappings) { run_clean("scheme_fs_daemon_exit"); }
 KTEST(user_testfs_map_lazy) { run_clean("scheme_fs_lazy"); }
 KTEST(user_testfs_fork_of_file_mappings) { run_clean("scheme_fs_fork"); }
+KTEST(user_testfs_scenario_runner_protocol) { run_clean("scheme_fs_runner"); }
 
 KTEST(user_testfs_spawned_daemon)
 {
