@@ -104,6 +104,7 @@ int user_main(void)
 	U_EXPECT_EQ(st->opens, 1);
 	U_EXPECT_EQ(st->heap_blocks, heap0);             /* every file's memory went */
 	U_EXPECT_EQ(u_open("testfs:a", O_RDWR), -ENOENT);
+	U_EXPECT_EQ(testfs_start(), -EEXIST);                     /* one daemon per name */
 
 	U_EXPECT_EQ(testfs_idle_problems(), 0);
 	U_EXPECT_EQ(testfs_stop(daemon), 0);

@@ -17,7 +17,17 @@
  *   pid = testfs_start();   fork; the child serves (testfs_serve) until .exit; the parent waits
  *                           until "testfs:" answers. The daemon is the caller's child.
  *   testfs_stop(pid);       open .exit, close, waitpid: returns the daemon's exit status.
- * Or spawn the program "testfs" (its user_main is testfs_serve) and poll with testfs_wait_ready. */
+ * Or spawn the program "testfs" (its user_main is testfs_serve) and poll with testfs_wait_ready.
+ *
+ * A scenario runner (tests/user/scheme_fs_runner.c does exactly this): per scenario with file
+ * lines, measure the free frames, testfs_start(); `file` = open(O_RDWR|O_CREAT|O_EXCL) in the
+ * driver, write the pattern (loop: one read/write moves at most 1 MiB), keep that fd; `mapfile`
+ * = the scenario process opens "testfs:NAME" itself, mmaps, closes its fd (the mapping keeps
+ * the file); `filesum` = lseek + read on the driver's fd. At the end, once every scenario
+ * process is reaped: close the driver's fds (files are deleted: nothing opens or maps them),
+ * testfs_idle_problems() == 0, testfs_stop(pid) == 0, then the frame and invariant checks.
+ * Limits: TESTFS_MAX_FILES files, a file and any mapped range within TESTFS_WINDOW_PAGES pages
+ * (mmap_prep beyond: -EINVAL, where Linux would succeed), TESTFS_MAX_OPENS open ids. */
 #ifndef TESTS_USER_TESTFS_H
 #define TESTS_USER_TESTFS_H
 
@@ -90,7 +100,8 @@ struct testfs_stats {
  * 100 when the scheme cannot be created). */
 int testfs_serve(void);
 
-/* Forks the daemon and waits until it answers. Returns its pid or -errno. */
+/* Forks the daemon and waits until it answers. Returns its pid, -EEXIST when a testfs daemon
+ * runs already, or -errno. */
 long testfs_start(void);
 
 /* Waits (yielding) until "testfs:" answers an open. Returns 0 or -ETIMEDOUT. */

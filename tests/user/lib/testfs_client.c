@@ -24,6 +24,12 @@ int testfs_wait_ready(void)
 
 long testfs_start(void)
 {
+	long fd = u_open(TESTFS_STATS_PATH, O_RDONLY);
+	if (fd >= 0) {                           /* another daemon serves the name: not ours */
+		u_close(fd);
+		u_printf("    # testfs_start: a testfs daemon is running already\n");
+		return -EEXIST;
+	}
 	long pid = u_fork();
 	if (pid < 0)
 		return pid;
