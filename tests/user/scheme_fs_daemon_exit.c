@@ -13,6 +13,7 @@
 
 static uint8_t buf[PAGES * PG];
 
+/* The client, a child of the test: starts its daemon, maps, outlives the daemon. */
 static void client(void)
 {
 	long daemon = testfs_start();

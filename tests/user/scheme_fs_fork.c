@@ -18,6 +18,7 @@
 static uint8_t buf[4 * PG];
 static struct testfs_stats *st;
 
+/* Returns the byte at OFF of FD read through the daemon, or -1. */
 static int pread1(long fd, uint64_t off)
 {
 	uint8_t b;

@@ -17,6 +17,7 @@
 static uint8_t buf[8 * PG];
 static struct testfs_stats *st;     /* umalloc'd (the .bss room of a program is small) */
 
+/* Returns the byte at OFF of FD read through the daemon, or -1. */
 static int pread1(long fd, uint64_t off)
 {
 	uint8_t b;
@@ -25,6 +26,7 @@ static int pread1(long fd, uint64_t off)
 	return b;
 }
 
+/* The client, a child of the test: lazy mappings, then its daemon dies under one. */
 static void lazy_then_dead_daemon(void)
 {
 	st = umalloc(sizeof(*st));

@@ -16,6 +16,7 @@
 static uint8_t buf[3 * PG], out[3 * PG];
 static struct testfs_stats *st;     /* umalloc'd (the .bss room of a program is small) */
 
+/* Returns the byte at OFF of FD read through the daemon, or -1. */
 static int pread1(long fd, uint64_t off)
 {
 	uint8_t b;
@@ -24,6 +25,7 @@ static int pread1(long fd, uint64_t off)
 	return b;
 }
 
+/* Writes byte B at OFF of FD through the daemon; returns what write returned, or -1. */
 static long pwrite1(long fd, uint64_t off, uint8_t b)
 {
 	if (u_lseek(fd, (long)off, SEEK_SET) != (long)off)

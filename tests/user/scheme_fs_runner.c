@@ -16,6 +16,7 @@
 
 static uint64_t page[PG / 8];
 
+/* Fills page P with the scenario pattern of SEED for page INDEX. */
 static void fill_page(volatile uint64_t *p, uint64_t seed, uint64_t index)
 {
 	for (uint64_t w = 0; w < PG / 8; w++)

@@ -13,12 +13,14 @@
 #define TESTFS_WINDOW_BASE 0x40000000ul
 #define WINDOW_BYTES       ((uintptr_t)TESTFS_WINDOW_PAGES * TESTFS_PAGE)
 
+/* Returns slot SLOT's window address. */
 static uintptr_t window_base(void *ctx, unsigned slot)
 {
 	(void)ctx;
 	return TESTFS_WINDOW_BASE + (uintptr_t)slot * WINDOW_BYTES;
 }
 
+/* Maps fresh shared zeroed pages into a window; returns 0 or -errno. */
 static int window_map(void *ctx, unsigned slot, uint64_t first, uint64_t count)
 {
 	uintptr_t addr = window_base(ctx, slot) + (uintptr_t)first * TESTFS_PAGE;
@@ -33,6 +35,7 @@ static int window_map(void *ctx, unsigned slot, uint64_t first, uint64_t count)
 	return 0;
 }
 
+/* Unmaps pages of a window (clients that map them keep the frames). */
 static void window_unmap(void *ctx, unsigned slot, uint64_t first, uint64_t count)
 {
 	uintptr_t addr = window_base(ctx, slot) + (uintptr_t)first * TESTFS_PAGE;
@@ -41,12 +44,14 @@ static void window_unmap(void *ctx, unsigned slot, uint64_t first, uint64_t coun
 		u_printf("    # testfs: munmap of its own window %p failed: %ld\n", (void *)addr, err);
 }
 
+/* Returns the daemon's live heap blocks. */
 static size_t heap_blocks(void *ctx)
 {
 	(void)ctx;
 	return umalloc_live();
 }
 
+/* Prints a kernel bug the daemon saw. */
 static void report(void *ctx, const char *what, const struct testfs_log_entry *e)
 {
 	(void)ctx;
@@ -54,6 +59,7 @@ static void report(void *ctx, const char *what, const struct testfs_log_entry *e
 		 e->name, (unsigned long long)e->offset, (unsigned long long)e->size, e->flags);
 }
 
+/* The range counts' allocator: the user heap. */
 static void *heap_alloc(void *ctx, size_t size)
 {
 	(void)ctx;

@@ -17,6 +17,7 @@
 
 #define WINDOW_BYTES ((uint64_t)TESTFS_WINDOW_PAGES * TESTFS_PAGE)
 
+/* Returns the number of pages that BYTES bytes take. */
 static uint64_t pages_for(uint64_t bytes)
 {
 	return (bytes + TESTFS_PAGE - 1) / TESTFS_PAGE;
@@ -84,12 +85,14 @@ static struct testfs_open *new_open(struct testfs *fs, enum testfs_open_kind kin
 	return NULL;
 }
 
+/* Returns whether C may appear in a file name. */
 static bool name_char_ok(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 	       c == '_' || c == '.' || c == '-';
 }
 
+/* Returns whether PATH[0..LEN) is exactly WORD. */
 static bool path_is(const char *path, size_t len, const char *word)
 {
 	return strlen(word) == len && memcmp(path, word, len) == 0;
@@ -120,11 +123,13 @@ static int ensure_mapped(struct testfs *fs, unsigned slot, uint64_t pages)
 	return 0;
 }
 
+/* Returns the daemon address of slot SLOT's first byte. */
 static uint8_t *file_data(struct testfs *fs, unsigned slot)
 {
 	return (uint8_t *)fs->backing.base(fs->backing.ctx, slot);
 }
 
+/* Clears the log and the counters that a reset clears. */
 static void reset_log(struct testfs *fs)
 {
 	fs->log_len = fs->log_dropped = 0;
@@ -298,6 +303,7 @@ static void log_request(struct testfs *fs, const struct testfs_log_entry *e)
 		fs->log_dropped++;
 }
 
+/* Fills log entry E for a request on F (NULL: unknown id). */
 static void fill_entry(struct testfs_log_entry *e, const struct testfs_file *f, uint32_t op,
 		       uint64_t offset, uint64_t size, unsigned flags)
 {
@@ -380,6 +386,7 @@ struct snap_ctx {
 	struct testfs_file_stat *st;
 };
 
+/* Adds one range-count interval to the file's snapshot; returns 0 (go on). */
 static int snap_interval(void *ctx, uint64_t start, uint64_t end, uint64_t count)
 {
 	struct testfs_file_stat *st = ((struct snap_ctx *)ctx)->st;
