@@ -152,6 +152,37 @@ int user_main(void)
 		U_EXPECT_EQ(f ? f->size : 0, 4 * PG);      /* accesses past the end grow nothing */
 	}
 
+	/* MAP_FIXED over the middle of a mapping: that part's notice at once; an mprotect split
+	 * does not split the notice of what stays in one piece of the file */
+	U_EXPECT_EQ(testfs_reset(), 0);
+	uint8_t *r = u_mmap_fd(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	U_EXPECT_EQ(u_mmap_failed(r), 0);
+	if (!u_mmap_failed(r)) {
+		void *anon = u_mmap(r + PG, 2 * PG, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+		U_EXPECT_EQ((uintptr_t)anon, (uintptr_t)(r + PG));
+		U_EXPECT_EQ(testfs_get_stats(st), 0);
+		TESTFS_EXPECT_LOG(st, { P, "shared", 0, 4 * PG, MAP_SHARED },
+				  { U, "shared", PG, 2 * PG, 0 });
+		TESTFS_EXPECT_RANGES(st, "shared", { 0, PG, 1 }, { 3 * PG, 4 * PG, 1 });
+		U_EXPECT_EQ(u_munmap(r, 4 * PG), 0);
+		uint8_t *t = u_mmap_fd(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		U_EXPECT_EQ(u_mmap_failed(t), 0);
+		if (!u_mmap_failed(t)) {
+			U_EXPECT_EQ(u_mprotect(t + PG, PG, PROT_READ), 0);
+			U_EXPECT_EQ(u_write_faults(t + PG, 1), 1);
+			U_EXPECT_EQ(t[PG], testfs_pattern(PG, 1));
+			U_EXPECT_EQ(u_munmap(t, 4 * PG), 0);
+		}
+		U_EXPECT_EQ(testfs_get_stats(st), 0);
+		TESTFS_EXPECT_LOG(st, { P, "shared", 0, 4 * PG, MAP_SHARED },
+				  { U, "shared", PG, 2 * PG, 0 },
+				  { U, "shared", 0, PG, 0 }, { U, "shared", 3 * PG, PG, 0 },
+				  { P, "shared", 0, 4 * PG, MAP_SHARED },
+				  { U, "shared", 0, 4 * PG, 0 });
+		TESTFS_EXPECT_NO_RANGES(st, "shared");
+	}
+
 	/* the last close deletes the file */
 	U_EXPECT_EQ(u_close(fd), 0);
 	U_EXPECT_EQ(testfs_get_stats(st), 0);
