@@ -4,8 +4,10 @@
  * a daemon-side write() shows in the mapping. After each map and unmap (munmap of a middle page,
  * then of the rest; client 2's exit) the daemon's range counts and the exact sequence of
  * mmap_prep/munmap requests it received are compared with what the kernel must have sent. Then:
- * a mapping reaching past the end of the file and one wholly past it (accesses there fault),
- * the file deleted on the last close, the daemon's clean exit. */
+ * a mapping reaching past the end of the file and one wholly past it (accesses there fault), a
+ * prep beyond the daemon's window refused, MAP_FIXED over part of a mapping and an mprotect
+ * split (exact notices), the daemon dropping its pages (O_TRUNC) under a client's mapping (the
+ * client keeps them), the file deleted on the last close, the daemon's clean exit. */
 #include "tests/user/lib/ulib.h"
 #include "tests/user/testfs.h"
 #include "tests/user/lib/umalloc.h"
@@ -180,6 +182,30 @@ int user_main(void)
 				  { U, "shared", 0, PG, 0 }, { U, "shared", 3 * PG, PG, 0 },
 				  { P, "shared", 0, 4 * PG, MAP_SHARED },
 				  { U, "shared", 0, 4 * PG, 0 });
+		TESTFS_EXPECT_NO_RANGES(st, "shared");
+	}
+
+	/* the daemon drops its pages (O_TRUNC) while a client maps them: the client keeps the
+	 * old frames and data, the file starts over with new ones */
+	U_EXPECT_EQ(testfs_reset(), 0);
+	volatile uint8_t *o = u_mmap_fd(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	U_EXPECT_EQ(u_mmap_failed((void *)o), 0);
+	if (!u_mmap_failed((void *)o)) {
+		long tr = u_open("testfs:shared", O_RDWR | O_TRUNC);
+		U_EXPECT_EQ(tr >= 0, 1);
+		U_EXPECT_EQ(u_lseek(tr, 0, SEEK_END), 0);
+		U_EXPECT_EQ(o[0], 0xa1);
+		o[PG + 1] = 0x5e;
+		U_EXPECT_EQ(o[PG + 1], 0x5e);
+		U_EXPECT_EQ(u_write(tr, "new", 3), 3);
+		U_EXPECT_EQ(o[0], 0xa1);                   /* not the file's new page */
+		U_EXPECT_EQ(pread1(fd, 0), 'n');
+		U_EXPECT_EQ(u_check(), 0);
+		U_EXPECT_EQ(u_munmap((void *)o, 2 * PG), 0);
+		U_EXPECT_EQ(u_close(tr), 0);
+		U_EXPECT_EQ(testfs_get_stats(st), 0);
+		TESTFS_EXPECT_LOG(st, { P, "shared", 0, 2 * PG, MAP_SHARED },
+				  { U, "shared", 0, 2 * PG, 0 });
 		TESTFS_EXPECT_NO_RANGES(st, "shared");
 	}
 
