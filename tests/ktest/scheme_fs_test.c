@@ -31,6 +31,7 @@ KTEST(user_testfs_daemon_exits_under_mappings) { run_clean("scheme_fs_daemon_exi
 KTEST(user_testfs_map_lazy) { run_clean("scheme_fs_lazy"); }
 KTEST(user_testfs_fork_of_file_mappings) { run_clean("scheme_fs_fork"); }
 KTEST(user_testfs_scenario_runner_protocol) { run_clean("scheme_fs_runner"); }
+KTEST(user_testfs_random_maps_against_a_model) { run_clean("scheme_fs_random"); }
 
 KTEST(user_testfs_spawned_daemon)
 {
