@@ -8,6 +8,7 @@
 #include "mm/frame.h"
 #include "mm/check.h"
 #include "mm/vm.h"
+#include "scheme/memory.h"
 
 /* Prints LEN bytes of user memory at BUF on the console. */
 static long sys_debug_write(uintptr_t buf, size_t len)
@@ -80,6 +81,7 @@ void syscall_dispatch(struct trap_frame *tf)
 	case SYS_FREE_FRAMES:   r = (long)frame_count_free(); break;
 	case SYS_CHECK:         r = (long)vm_check_all(); break;
 	case SYS_CYCLES_HZ:     r = sys_cycles_hz(a[0]); break;
+	case SYS_VIRT_TO_PHYS:  r = memory_sys_virt_to_phys(a[0], a[1]); break;
 	default:                r = -ENOSYS; break;
 	}
 	arch_syscall_set_result(tf, r);
