@@ -32,10 +32,8 @@ int scheme_register_kernel(const char *name, const struct scheme_ops *ops)
 	return -ENOMEM;
 }
 
-/* Returns the operations registered under NAME, or NULL. Declared weak by the tests, which
- * also use its presence to know that the scheme syscalls are not there yet. */
-const struct scheme_ops *scheme_placeholder_lookup(const char *name);
-const struct scheme_ops *scheme_placeholder_lookup(const char *name)
+/* Returns the operations registered under NAME, or NULL. */
+static const struct scheme_ops *scheme_placeholder_lookup(const char *name)
 {
 	for (unsigned i = 0; i < PLACEHOLDER_SCHEMES && placeholder_schemes[i].name; i++)
 		if (strcmp(placeholder_schemes[i].name, name) == 0)
