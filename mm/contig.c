@@ -14,7 +14,15 @@
  *
  * All or nothing, like mm/mmap.c: the grant node, the split spares and the frames are taken
  * before the address-space lock; under it, only page tables can fail to allocate, and then
- * every entry made so far is removed and every frame given back. */
+ * every entry made so far is removed and every frame given back. One exception to "an error
+ * changes nothing" (mm/vm.h): with MAP_FIXED over existing mappings, those are removed before
+ * the new pages are mapped, so a page-table allocation failing after that leaves the range
+ * unmapped (Linux's MAP_FIXED can fail the same way).
+ *
+ * Beyond mm/vm.h's short contract: vm_mmap_contig also returns -EPERM (MAP_FIXED below
+ * MMU_USER_BASE) and -EEXIST (MAP_FIXED_NOREPLACE over a mapping), and -EINVAL without
+ * MAP_SHARED; vm_virt_to_phys answers for device pages whether present or not (the address is
+ * in the grant) and for any present page of an AllocatedShared grant. */
 #include "mm/vm.h"
 #include "mm/vm_internal.h"
 #include "mm/frame.h"
