@@ -12,6 +12,7 @@
 #include "mm/frame.h"
 #include "mm/check.h"
 #include "mm/vm.h"
+#include "scheme/memory.h"
 
 #define LONG_MAX_VALUE ((long)(~0ul >> 1))
 
@@ -45,8 +46,11 @@ static long sys_waitpid(long pid, uintptr_t status_ptr)
 }
 
 /* mmap: anonymous memory (MAP_ANONYMOUS; FD is ignored as on Linux, OFFSET must be 0), or
- * [OFFSET, OFFSET + LEN) of the file open as FD (OFFSET in bytes, page aligned). */
-static long sys_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, long fd, long offset)
+ * [OFFSET, OFFSET + LEN) of the file open as FD (OFFSET in bytes, page aligned, unsigned: on
+ * i686 a physical address like 0xfed00000 does not fit a positive long). MAP_PHYS_CONTIGUOUS
+ * anonymous memory is vm_mmap_contig, as for memory:zeroed. */
+static long sys_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, long fd,
+		     unsigned long offset)
 {
 	struct proc *p = proc_current();
 	uintptr_t at;
@@ -54,9 +58,12 @@ static long sys_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, 
 	if (flags & MAP_ANONYMOUS) {
 		if (offset != 0)
 			return -EINVAL;
-		err = vm_mmap(p->as, addr, len, prot, flags, &at);
+		if (flags & MAP_PHYS_CONTIGUOUS)
+			err = vm_mmap_contig(p->as, addr, len, prot, flags & ~MAP_ANONYMOUS, &at);
+		else
+			err = vm_mmap(p->as, addr, len, prot, flags, &at);
 	} else {
-		if (offset < 0 || !IS_ALIGNED((unsigned long)offset, FRAME_SIZE))
+		if (!IS_ALIGNED(offset, FRAME_SIZE))
 			return -EINVAL;
 		struct scheme_file *f = fd_get(p, fd);
 		if (!f)
@@ -215,7 +222,7 @@ void syscall_dispatch(struct trap_frame *tf)
 	case SYS_GETPID:        r = p->pid; break;
 	case SYS_FORK:          r = proc_fork(tf); break;
 	case SYS_WAITPID:       r = sys_waitpid((long)a[0], a[1]); break;
-	case SYS_MMAP:          r = sys_mmap(a[0], a[1], (unsigned)a[2], (unsigned)a[3], (long)a[4], (long)a[5]); break;
+	case SYS_MMAP:          r = sys_mmap(a[0], a[1], (unsigned)a[2], (unsigned)a[3], (long)a[4], a[5]); break;
 	case SYS_MUNMAP:        r = vm_munmap(p->as, a[0], a[1]); break;
 	case SYS_MPROTECT:      r = vm_mprotect(p->as, a[0], a[1], (unsigned)a[2]); break;
 	case SYS_FAULT_HANDLER: p->fault_handler = a[0]; r = 0; break;
@@ -231,6 +238,7 @@ void syscall_dispatch(struct trap_frame *tf)
 	case SYS_SCHEME_RECV:   r = sys_scheme_op((long)a[0], false, a[1], 0); break;
 	case SYS_SCHEME_REPLY:  r = sys_scheme_op((long)a[0], true, a[1], (long)a[2]); break;
 	case SYS_NS_RESTRICT:   r = sys_ns_restrict(a[0], a[1]); break;
+	case SYS_VIRT_TO_PHYS:  r = memory_sys_virt_to_phys(a[0], a[1]); break;
 	default:                r = -ENOSYS; break;
 	}
 	arch_syscall_set_result(tf, r);
