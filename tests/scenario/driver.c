@@ -184,12 +184,13 @@ static int sd_prot_bits(enum sc_prot p)
 	return bits[p];
 }
 
-/* Asks SLOT; a silent process is a runner failure (false). */
+/* Asks SLOT; a silent process is a runner failure (false), and is not asked again. */
 static bool sd_ask(struct sd_driver *d, const struct sc_line *l, int slot, const struct sd_cmd *c,
 		   struct sd_ans *a)
 {
 	if (d->ops->ask(d->ctx, slot, c, a))
 		return true;
+	d->procs[slot].alive = false;
 	return sd_fail(d, l->lineno, "scenario process does not answer:", d->procs[slot].name);
 }
 
