@@ -25,6 +25,7 @@ const char *sd_errno_name(int e)
 	case 1: return "EPERM";
 	case 2: return "ENOENT";
 	case 9: return "EBADF";
+	case 11: return "EAGAIN";
 	case 12: return "ENOMEM";
 	case 13: return "EACCES";
 	case 17: return "EEXIST";
@@ -304,8 +305,12 @@ static bool sd_fork(struct sd_driver *d, const struct sc_line *l, int slot, stru
 	c.child_slot = child;
 	if (!sd_ask(d, l, slot, &c, a))
 		return false;
-	if (a->kind != SD_A_OK)
-		return sd_fail(d, l->lineno, "fork failed in", l->proc);
+	if (a->kind != SD_A_OK) {
+		char why[SC_NAME_MAX + 16];
+		ksnprintf(why, sizeof(why), "%s: %s", l->proc,
+			  a->kind == SD_A_ERR ? sd_errno_name(a->err) : "bad answer");
+		return sd_fail(d, l->lineno, "fork failed in", why);
+	}
 	struct sd_proc *cp = &d->procs[child], *p = &d->procs[slot];
 	unsigned gen = cp->gen + 1;
 	*cp = *p;

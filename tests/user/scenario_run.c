@@ -134,7 +134,7 @@ static struct sd_ans serve(const struct sd_cmd *c, long reap_pid, int *slot, uin
 			return (struct sd_ans){ .kind = -1 };
 		}
 		if (r < 0)
-			return (struct sd_ans){ .kind = SD_A_ERR, .err = -1 };
+			return (struct sd_ans){ .kind = SD_A_ERR, .err = (int)-r };
 		a.value = (uint64_t)r;
 		return a;
 	}
