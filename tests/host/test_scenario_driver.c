@@ -217,6 +217,12 @@ HTEST(driver_scenario_errors_name_the_file_and_line)
 	EXPECT_REPORTS(SD_REPORT_ERROR, "1: ok", "t.mem:2: address outside the scenario window");
 	EXPECT_EQ(run("P0 map a 262145 r private\n"), SD_SCENARIO_ERROR);
 	EXPECT_REPORTS(SD_REPORT_ERROR, "t.mem:1: address outside the scenario window");
+	EXPECT_EQ(run("P0 file f 4096 1\nP0 file g 4097 1\n"), SD_SCENARIO_ERROR);
+	EXPECT_REPORTS(SD_REPORT_ERROR, "1: ok", "t.mem:2: file larger than 4096 pages (runner limit)");
+	EXPECT_EQ(run("P0 file f 1 1\nP0 mapfile m f 4000 96 r shared\nP0 mapfile m f 4000 97 r shared\n"),
+		  SD_SCENARIO_ERROR);
+	EXPECT_REPORTS(SD_REPORT_ERROR, "1: ok", "2: ok",
+		       "t.mem:3: mapfile past page 4096 of the file (runner limit)");
 	/* a map that exactly fills the window is fine */
 	EXPECT_EQ(run("P0 map a 262144 r private\n"), SD_CLEAN);
 }

@@ -4,8 +4,8 @@
  *    with EEXIST (the address is already in use by the runner itself) is a runner failure;
  *  - window: every range a line touches, [base+FIRST*4096, +COUNT*4096), must lie in
  *    [0x40000000, 0x80000000); for COUNT 0 only the start is checked (start <= 0x80000000);
- *  - a `file` of more than 1 GiB (the window's size) or a PAGEOFF past 1 GiB is a scenario error
- *    (Linux would answer EOVERFLOW for huge offsets, outside the format's errnos);
+ *  - a `file` of more than SD_MAX_FILE_PAGES pages, or a `mapfile` reaching past that page of
+ *    the file, is a scenario error (a limit of the runners, see driver.h);
  *  - a line's checks run in this order: process alive, names/files known, window; fill/sum of 0
  *    pages still need a bound name and an in-window start, but send nothing to the process;
  *  - `file` and `filesum` run in the driver (files are scenario-wide), after checking that the
@@ -227,8 +227,9 @@ static bool sd_map_cmd(struct sd_driver *d, const struct sc_line *l, struct sd_p
 		struct sd_file *f = sd_find_file(d, l->file);
 		if (!f)
 			return sd_error(d, l->lineno, "file never created:", l->file);
-		if (l->n[0] > SD_MAX_FILE_PAGES)
-			return sd_error(d, l->lineno, "PAGEOFF larger than the window", NULL);
+		if (l->n[0] > SD_MAX_FILE_PAGES || l->n[1] > SD_MAX_FILE_PAGES - l->n[0])
+			return sd_error(d, l->lineno, "mapfile past page 4096 of the file (runner limit)",
+					NULL);
 		c->file = (int32_t)(f - d->files);
 		memcpy(c->file_name, f->name, sizeof(c->file_name));
 		c->off = l->n[0] * SD_PAGE;
@@ -253,7 +254,7 @@ static bool sd_file_create(struct sd_driver *d, const struct sc_line *l)
 	if (sd_find_file(d, l->name))
 		return sd_error(d, l->lineno, "file created twice:", l->name);
 	if (l->n[0] > SD_MAX_FILE_PAGES)
-		return sd_error(d, l->lineno, "file larger than the window", NULL);
+		return sd_error(d, l->lineno, "file larger than 4096 pages (runner limit)", NULL);
 	if (d->nfiles == SD_FILES)
 		return sd_error(d, l->lineno, "too many files", NULL);
 	int rc = d->ops->file_create(d->ctx, d->nfiles, l->name, l->n[0], l->n[1]);

@@ -12,8 +12,10 @@
  * fill/poke/peek/sum with sd_access_run inside its own fault catcher.
  *
  * Limits (the same on both systems, so a scenario over them fails the same way): SD_SLOTS live
- * processes, SD_BINDINGS names per process, SD_FILES files, SD_MAX_LINES lines, files and
- * PAGEOFF up to the window's size (1 GiB). */
+ * processes, SD_BINDINGS names per process, SD_FILES files, SD_MAX_LINES lines, and file
+ * pages up to SD_MAX_FILE_PAGES: a file's size, and PAGEOFF + PAGES of a mapfile (the test file
+ * system daemon testfs serves files of up to 16 MiB; Linux would answer EOVERFLOW for offsets
+ * past what off_t holds, outside the format's errnos). */
 #ifndef TESTS_SCENARIO_DRIVER_H
 #define TESTS_SCENARIO_DRIVER_H
 
@@ -21,9 +23,9 @@
 
 #define SD_SLOTS          32
 #define SD_BINDINGS       1024
-#define SD_FILES          64
+#define SD_FILES          32           /* testfs keeps 32 files alive at once */
 #define SD_MAX_LINES      4096         /* lines to run in one scenario */
-#define SD_MAX_FILE_PAGES ((SC_WINDOW_HI - SC_WINDOW_LO) / SC_PAGE_SIZE)
+#define SD_MAX_FILE_PAGES 4096         /* 16 MiB, testfs's largest file */
 #define SD_TEXT_MAX       192          /* one reported line, NUL included */
 
 /* Linux's values, which our kernel shares (mm/vm.h, kernel/errno.h). */

@@ -1,6 +1,6 @@
 /* The kernel-side runner of the memory scenarios (../shared/scenario-format.md): runs every
- * scenario linked into this program (the Makefile's table of the .mem files of $(SCENARIOS)) and prints each
- * transcript between `    # scenario-begin NAME` and `    # scenario-end NAME`, every line a KTAP
+ * scenario linked into this program (the Makefile's table of the .mem files of $(SCENARIOS)) and
+ * prints each transcript between `    # scenario-begin NAME` and `    # scenario-end NAME`, every line a KTAP
  * diagnostic `    # LINE: RESULT` (tests/scenario-compare.sh extracts and compares them with the
  * Linux oracle's). A scenario error prints `    # scenario-error FILE:LINE: message` (Linux's
  * stderr) and fails the scenario; a runner failure prints `    # scenario-failure ...`; a
@@ -15,9 +15,15 @@
  * mailbox created before P0 (inherited by every fork), one slot per process with a command, an
  * answer and two sequence numbers; both sides wait with u_yield(). An exited process is reaped
  * by its parent on the driver's request (SD_REAP); its orphans go to the kernel's process 0.
- * Files live in the testfs scheme as "testfs:sc<PID>-<SCENARIO>-<FILE>" (unique per run): this
- * process creates, writes and reads them with open/write/lseek/read; a scenario process maps one
- * by opening it itself. There is no unlink: at the end each file is closed and truncated to 0.
+ * Files live in the testfs scheme (tests/user/testfs.h on the testfs branch; the KTEST spawns
+ * the program "testfs" when it exists, and this runner stops it at the end by opening
+ * testfs:.exit) as "testfs:s<PID>-<SCENARIO#>-<FILE#>" (unique per run, within testfs's 31
+ * characters): this process creates, writes and reads them with open/write/lseek/read and keeps
+ * them open for the whole scenario; a scenario process maps one by opening it itself. At the end
+ * every file is closed, which deletes it in testfs once nothing maps it, and an open of
+ * testfs:.reset waits until the daemon has served every request queued before (the close and
+ * munmap notices) before frames are counted. While testfs is absent (open gives -ENOSYS, or
+ * -ENOENT after a short wait for the daemon), a scenario reaching a `file` line is skipped.
  * After each scenario this process checks the free frame count and the mm invariant checker;
  * the exit status is the number of failed scenarios. */
 #include "tests/user/lib/ulib.h"
@@ -30,7 +36,8 @@
 #define DRIVER_ADDR   0x10000000ul
 #define WAIT_LIMIT    2000000ul        /* yields before a silent process is a runner failure */
 #define SETTLE_YIELDS 1000             /* for orphans still on their way out (see below) */
-#define PATH_MAX_LEN  128
+#define PATH_MAX_LEN  64
+#define TESTFS_WAIT   5000             /* yields while "testfs:" is not (yet) registered */
 
 _Static_assert(SD_PROT_READ == PROT_READ && SD_PROT_WRITE == PROT_WRITE &&
 	       SD_PROT_EXEC == PROT_EXEC && SD_MAP_SHARED == MAP_SHARED &&
@@ -64,6 +71,8 @@ struct runner {
 	long pid[SD_SLOTS];
 	int fd[SD_FILES];
 	long run_id;
+	unsigned index;                   /* of the running scenario */
+	bool files;                       /* testfs answers */
 };
 
 static struct slot *mailbox;
@@ -77,11 +86,17 @@ static void do_access(void *arg)
 	sd_access_run(arg);
 }
 
-/* Writes "testfs:sc<PID>-<SCENARIO>-<FILE>" into OUT; returns its length. */
-static size_t file_path(const char *file, char out[PATH_MAX_LEN])
+/* Writes the path of file INDEX of the running scenario into OUT; returns its length. */
+static size_t file_path(int index, char out[PATH_MAX_LEN])
 {
-	int n = ksnprintf(out, PATH_MAX_LEN, "testfs:sc%ld-%s-%s", run.run_id, run.name, file);
+	int n = ksnprintf(out, PATH_MAX_LEN, "testfs:s%ld-%u-%d", run.run_id, run.index, index);
 	return n < PATH_MAX_LEN ? (size_t)n : PATH_MAX_LEN - 1;
+}
+
+/* Opens PATH (NUL-terminated) with FLAGS: the fd or -errno. */
+static long path_open(const char *path, unsigned flags)
+{
+	return sys3(SYS_OPEN, (long)path, (long)strlen(path), (long)flags);
 }
 
 /* mmap of command C in this process: anonymous, or of the file C names (opened here). */
@@ -91,7 +106,7 @@ static struct sd_ans serve_map(const struct sd_cmd *c)
 
 	if (c->file >= 0) {
 		char path[PATH_MAX_LEN];
-		size_t len = file_path(c->file_name, path);
+		size_t len = file_path(c->file, path);
 		fd = sys3(SYS_OPEN, (long)path, (long)len, O_RDWR);
 		if (fd < 0)
 			return (struct sd_ans){ .kind = SD_A_ERR, .err = -1 };
@@ -225,24 +240,17 @@ static bool t_reap(void *ctx, int slot, int parent)
 	return post(parent, &c, run.pid[slot], &a) && a.kind == SD_A_OK;
 }
 
-/* Opens file NAME with FLAGS; returns the fd or -errno. */
-static long file_open(const char *name, unsigned flags)
-{
-	char path[PATH_MAX_LEN];
-	size_t len = file_path(name, path);
-
-	return sys3(SYS_OPEN, (long)path, (long)len, (long)flags);
-}
-
 static int t_file_create(void *ctx, unsigned index, const char *name, uint64_t pages,
 			 uint64_t seed)
 {
 	static uint64_t buf[512];
-	long fd = file_open(name, O_CREAT | O_RDWR | O_TRUNC);
+	char path[PATH_MAX_LEN];
 
-	(void)ctx;
-	if (fd == -ENOENT || fd == -ENOSYS)
+	(void)ctx, (void)name;
+	if (!run.files)
 		return SD_SKIP;                    /* no testfs daemon (yet) */
+	file_path((int)index, path);
+	long fd = path_open(path, O_CREAT | O_RDWR | O_TRUNC);
 	if (fd < 0)
 		return (int)fd;
 	run.fd[index] = (int)fd;
@@ -272,17 +280,35 @@ static int t_file_read(void *ctx, unsigned index, uint64_t page, void *buf)
 	return 0;
 }
 
-/* Closes every file and truncates it to nothing (there is no unlink), so that the daemon can
- * give its pages back before the frame check. */
+/* Closes every file (testfs deletes it: nothing maps it any more, every process has exited) and
+ * waits until the daemon has served the closes, so that its memory is back before the frame
+ * check. */
 static void t_files_end(void *ctx, unsigned n)
 {
 	(void)ctx;
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n; i++)
 		sys1(SYS_CLOSE, run.fd[i]);
-		long fd = file_open(driver->files[i].name, O_RDWR | O_TRUNC);
+	if (n > 0) {
+		long fd = path_open("testfs:.reset", O_RDONLY);
 		if (fd >= 0)
 			sys1(SYS_CLOSE, fd);
 	}
+}
+
+/* Returns true when the testfs scheme answers, waiting a little for a daemon still starting. */
+static bool testfs_present(void)
+{
+	for (unsigned i = 0; i < TESTFS_WAIT; i++) {
+		long fd = path_open("testfs:.reset", O_RDONLY);
+		if (fd >= 0) {
+			sys1(SYS_CLOSE, fd);
+			return true;
+		}
+		if (fd != -ENOENT)
+			return false;                  /* -ENOSYS: no file syscalls at all */
+		u_yield();
+	}
+	return false;
 }
 
 static void t_report(void *ctx, enum sd_report kind, const char *text)
@@ -316,6 +342,7 @@ static enum sd_result run_one(const char *name, const char *path, const char *te
 			      const char *end)
 {
 	run.name = name;
+	run.index++;
 	run.last_error[0] = '\0';
 	long frames = u_free_frames();
 	if (!run.quiet)
@@ -376,6 +403,8 @@ int user_main(void)
 	memset(driver, 0, dsize);
 	driver->ops = &runner_ops;
 	run.run_id = u_getpid();
+	run.files = testfs_present();
+	u_printf("    # scenario files: %s\n", run.files ? "testfs" : "none (no testfs daemon)");
 	for (const struct scenario_file *f = scenario_files; f->name; f++, n++) {
 		enum sd_result r = run_one(f->name, f->path, f->text, f->end);
 		skipped += r == SD_SKIPPED;
@@ -385,5 +414,10 @@ int user_main(void)
 		bad_failed += !run_bad(b);
 	u_printf("    # scenarios: %d run, %d failed, %d skipped; %d malformed reported right, "
 		 "%d wrong\n", n, failed, skipped, bad - bad_failed, bad_failed);
+	if (run.files) {                       /* stop the daemon the KTEST started */
+		long fd = path_open("testfs:.exit", O_RDONLY);
+		if (fd >= 0)
+			sys1(SYS_CLOSE, fd);
+	}
 	return failed + bad_failed;
 }
