@@ -37,17 +37,22 @@ HOST_SUPPORT_SRCS := tests/host/htest.c tests/host/host_kernel.c tests/host/fake
 HOST_SUPPORT_SRCS += tests/host/fake_scheme.c
 
 # The memory scenario parser (tests/scenario/), shared by the tests, the oracle and the kernel runner.
-HOST_SUPPORT_SRCS += tests/scenario/scenario.c
+HOST_SUPPORT_SRCS += tests/scenario/scenario.c tests/scenario/driver.c
 
 # The Linux oracle of the scenario format: a plain hosted program, built without sanitizers
 # (ASan's shadow memory would sit inside the scenario address window [0x40000000, 0x80000000)).
-# `run` runs it over every tests/scenarios/*.mem and counts a scenario error (exit != 0) as a
-# failure; transcripts go to $(HOST_BUILD)/scenarios/NAME.out, never into the tree.
+# `run` runs it over every $(SCENARIOS)/*.mem (default tests/scenarios; `make test SCENARIOS=dir`
+# passes another) and counts a scenario error (exit != 0) as a failure; transcripts go to
+# $(HOST_BUILD)/scenarios/NAME.out and stderr to NAME.err, never into the tree. Then every
+# malformed scenario of tests/scenario/bad/ must exit 2 with exactly its NAME.err on stderr and
+# one transcript line for each line before the bad one.
 ORACLE        := $(HOST_BUILD)/oracle
-ORACLE_SRCS   := tests/oracle/oracle.c tests/scenario/scenario.c
+ORACLE_SRCS   := tests/oracle/oracle.c tests/scenario/scenario.c tests/scenario/driver.c kernel/format.c
 ORACLE_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers -I.
-SCENARIOS     := $(sort $(wildcard tests/scenarios/*.mem))
+SCENARIOS     ?= tests/scenarios
+SCENARIO_FILES := $(sort $(wildcard $(SCENARIOS)/*.mem))
+SCENARIO_BAD  := $(sort $(wildcard tests/scenario/bad/*.mem))
 
 HOST_TEST_SRCS := $(sort $(wildcard tests/host/test_*.c))
 HOST_BINS      := $(patsubst tests/host/%.c,$(HOST_BUILD)/%,$(HOST_TEST_SRCS))
@@ -60,7 +65,7 @@ HOST_LIB       := $(HOST_BUILD)/libhost.a
 
 build: $(HOST_BINS) $(ORACLE)
 
-$(ORACLE): $(ORACLE_SRCS) tests/scenario/scenario.h
+$(ORACLE): $(ORACLE_SRCS) tests/scenario/scenario.h tests/scenario/driver.h
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(ORACLE_CFLAGS) -o $@ $(ORACLE_SRCS)
 
@@ -93,12 +98,26 @@ run: $(HOST_BINS) $(ORACLE)
 		pass=$$((pass + p)); fail=$$((fail + f)); \
 	done; \
 	mkdir -p $(HOST_BUILD)/scenarios; \
-	for s in $(SCENARIOS); do \
-		out=$(HOST_BUILD)/scenarios/$$(basename $$s .mem).out; \
-		if $(ORACLE) $$s > $$out 2> $$out.err; then \
+	for s in $(SCENARIO_FILES); do \
+		out=$(HOST_BUILD)/scenarios/$$(basename $$s .mem); \
+		if $(ORACLE) $$s > $$out.out 2> $$out.err; then \
 			echo "# oracle $$s: ok"; pass=$$((pass + 1)); \
 		else \
 			echo "# oracle $$s: FAILED (exit $$?)"; cat $$out.err; fail=$$((fail + 1)); \
+		fi; \
+	done; \
+	mkdir -p $(HOST_BUILD)/scenarios-bad; \
+	for s in $(SCENARIO_BAD); do \
+		out=$(HOST_BUILD)/scenarios-bad/$$(basename $$s .mem); \
+		$(ORACLE) $$s > $$out.out 2> $$out.err; status=$$?; \
+		line=$$(sed -n 's/^[^:]*:\([0-9]*\):.*/\1/p' $${s%.mem}.err); \
+		want=$$(awk -v n="$$line" 'NR < n { sub(/#.*/, ""); if ($$0 ~ /[^ \t\r]/) c++ } END { print c + 0 }' $$s); \
+		got=$$(wc -l < $$out.out); \
+		if [ $$status -eq 2 ] && cmp -s $$out.err $${s%.mem}.err && [ "$$got" -eq "$$want" ]; then \
+			echo "# oracle malformed $$s: reported right"; pass=$$((pass + 1)); \
+		else \
+			echo "# oracle malformed $$s: WRONG (exit $$status, $$got transcript lines, want $$want): $$(cat $$out.err)"; \
+			fail=$$((fail + 1)); \
 		fi; \
 	done; \
 	echo "$$pass passed, $$fail failed"; \
