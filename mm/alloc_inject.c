@@ -13,6 +13,8 @@ static unsigned long failures;            /* inject_lock */
 static uint64_t rng;                      /* inject_lock: xorshift64 state */
 static uint32_t ppm;                      /* inject_lock */
 static _Atomic unsigned suspended;        /* nesting count of alloc_inject_suspend */
+static long (*scope_who)(void);           /* inject_lock: NULL = every allocation */
+static long scope_id;                     /* inject_lock */
 
 static void set_mode(int new_mode, unsigned long n)
 {
@@ -44,9 +46,18 @@ void alloc_inject_random(uint64_t seed, uint32_t per_million)
 	set_mode(INJECT_RANDOM, 0);
 }
 
+void alloc_inject_scope(long (*who)(void), long id)
+{
+	unsigned long flags = spin_lock_irqsave(&inject_lock);
+	scope_who = who;
+	scope_id = id;
+	spin_unlock_irqrestore(&inject_lock, flags);
+}
+
 void alloc_inject_off(void)
 {
 	set_mode(INJECT_OFF, 0);
+	alloc_inject_scope(NULL, 0);
 }
 
 bool alloc_inject_should_fail(void)
@@ -56,6 +67,10 @@ bool alloc_inject_should_fail(void)
 		return false;
 	bool fail = false;
 	unsigned long flags = spin_lock_irqsave(&inject_lock);
+	if (scope_who && scope_who() != scope_id) {
+		spin_unlock_irqrestore(&inject_lock, flags);
+		return false;
+	}
 	calls++;
 	switch (atomic_load_explicit(&mode, memory_order_relaxed)) {
 	case INJECT_NTH:

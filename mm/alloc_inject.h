@@ -10,6 +10,12 @@
  *   every(N)           every Nth allocation fails, until turned off.
  *   random(SEED, PPM)  each allocation fails with probability PPM / 1000000, from a
  *                      deterministic generator seeded with SEED.
+ * Scope: alloc_inject_scope(WHO, ID) limits the switch to allocations made while WHO() returns ID
+ * (the syscall layer passes the current pid), so a user-mode fuzzer can put one process under
+ * injection while its parent and the self-test runner allocate normally. Allocations outside the
+ * scope are not counted either, which keeps every(N) and random(SEED) reproducible.
+ * Who calls it: every frame_alloc* (user frames and page-table frames on every arch) and every
+ * kmalloc (grant nodes, address spaces, checker arrays unless suspended).
  * Concurrency: a leaf spinlock (inject_lock) guards the state; callers hold no lock of their own
  * requirement, and the off check is a single atomic load. */
 #ifndef MM_ALLOC_INJECT_H
@@ -26,7 +32,11 @@ void alloc_inject_every(unsigned long n);
 /* Makes each allocation fail with probability PER_MILLION / 10^6, reproducibly from SEED. */
 void alloc_inject_random(uint64_t seed, uint32_t per_million);
 
-/* Turns injection off (the default). */
+/* Limits the switch to allocations made while WHO() == ID (WHO NULL: every allocation, the
+ * default). Survives mode changes; alloc_inject_off clears it. */
+void alloc_inject_scope(long (*who)(void), long id);
+
+/* Turns injection off (the default) and clears the scope. */
 void alloc_inject_off(void);
 
 /* Called by the allocators once per allocation: returns true when this one must fail. */

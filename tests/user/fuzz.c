@@ -1,0 +1,840 @@
+/* The user-mode fuzzer (issue 8): random mmap/munmap/mprotect/fork/exit/waitpid, syscalls with
+ * buffers (SYS_DEBUG_WRITE, SYS_WAITPID's status, SYS_CYCLES_HZ's pointer) and reads, writes and
+ * executions of memory, with arguments hostile as often as sane, every result checked against a
+ * model of what this process must see. Parameters come from the kernel (SYS_INJECT's
+ * INJECT_FUZZ_PARAM, set by tests/ktest/fuzz_test.c): seed, op count, injection per million,
+ * check interval. Everything follows from the seed: op N draws from a generator seeded with
+ * (seed, N), so `make fuzz SEED=s OPS=N+1` replays a failure at op N.
+ *
+ * Processes. The spawned process is the root: it maps the mailbox (MAP_SHARED, inherited by all)
+ * and forks a worker that runs the ops; it never runs ops or injection itself. A worker's fork op
+ * makes a child that continues the op sequence (the fork is its op), may fork in turn (depth <=
+ * MAX_DEPTH) and exits at an exit op; its parent waits for it at once. So exactly one process
+ * runs ops at any time, and the model stays exact:
+ *  - the model of the mappings (regions[]) and of private page contents (priv[]) lives in the
+ *    process's private memory, so fork copies it exactly as the kernel copies the pages, and
+ *    nothing the child does changes the parent's copy (nor, as CoW must ensure, its pages);
+ *  - contents of MAP_SHARED pages live in the mailbox, keyed by (object, address): every sharer
+ *    maps an object page at the same address (there is no mremap), and whoever writes updates it;
+ *  - the parent resumes only after the child is gone, and continues at the op after the child's
+ *    last (mailbox.op).
+ * With injection on (FUZZ_PARAM_INJECT), each process running ops puts only itself under
+ * SYS_INJECT (the kernel scopes it to the caller's pid). Then, and only then, a syscall may also
+ * return -ENOMEM (nothing changed), a syscall with a buffer -EFAULT, and a process may be killed
+ * with status 137; a killed worker's ops go on in a new worker forked by the root (or its parent
+ * continues), and no other outcome is accepted.
+ *
+ * Page layout of every page the fuzzer writes: [8, 32) never written (SYS_DEBUG_WRITE source,
+ * prints nothing), 32 waitpid status target, [40, 48) SYS_CYCLES_HZ target, 48 a return stub
+ * (executed by exec ops), and 16 sample words at 64 + 256 i carrying the page's stamp. */
+#include "tests/user/lib/ulib.h"
+#include "kernel/errno.h"
+
+#if defined(__x86_64__)
+#define USER_TOP    0x7ffffffff000ul
+#define KERNEL_ADDR 0xffffffff80100000ul
+#elif defined(__i386__)
+#define USER_TOP    0xc0000000ul
+#define KERNEL_ADDR 0xc0100000ul
+#else
+#define USER_TOP    (1ul << 48)
+#define KERNEL_ADDR 0xffffffff80100000ul
+#endif
+#define USER_BASE   0x1000ul
+#define PAGE        4096ul
+#define ARENA_BASE  0x10000000ul
+#define ARENA_PAGES 64
+#define STACK_TOP   0x7ff00000ul       /* kernel/proc.c: the user stack ends here */
+#define MAX_REGIONS 96
+#define MAX_PRIV    768
+#define MAX_SHARED  2048
+#define MAX_DEPTH   3
+#define OFF_DEBUG   8
+#define OFF_STATUS  32
+#define OFF_HZ      40
+#define OFF_CODE    48
+#define OFF_SAMPLE  64
+#define SAMPLES     16
+#define KILLED_OOM  137                /* kernel/proc.h: PROC_KILLED_OOM */
+/* mmap flags the kernel knows (mm/mmap.c); MAP_LAZY and MAP_PHYS_CONTIGUOUS are never drawn:
+ * they belong to schemes, which the fuzzer does not cover yet. */
+#define MAP_KNOWN   (MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_NORESERVE | MAP_POPULATE | MAP_FIXED_NOREPLACE)
+#define MAP_NEVER   (MAP_LAZY | MAP_PHYS_CONTIGUOUS)
+
+enum { R_PRIVATE, R_SHARED, R_RESERVED };
+enum { A_READ, A_WRITE, A_EXEC };
+struct region { uintptr_t start, end; uint8_t prot, kind; uint32_t obj; };
+struct pstamp { uintptr_t va; uint32_t stamp; };
+struct sstamp { uint32_t obj, stamp; uintptr_t va; };
+
+struct mailbox {
+	volatile unsigned long op;            /* the op the running process is at */
+	volatile int exit_valid, exit_status; /* set by a process that exits on its own */
+	unsigned long forks, kills, enomem, efault_injected, faults, checks, injected, skipped;
+	uint32_t next_obj, nshared;
+	struct sstamp shared[MAX_SHARED];
+};
+#define MAILBOX_BYTES ((sizeof(struct mailbox) + PAGE - 1) & ~(PAGE - 1))
+
+/* Per process (copied by fork). */
+static struct region regions[MAX_REGIONS];
+static unsigned nregions;
+static struct pstamp priv[MAX_PRIV];
+static unsigned npriv;
+static struct mailbox *mb;
+static uint64_t seed, rng;
+static unsigned long total_ops, ppm, check_every, cur_op;
+static int depth, failures;
+static bool inject_on, exit_now;
+static uint64_t hz;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static unsigned long below(unsigned long n)
+{
+	return n ? (unsigned long)(rnd() % n) : 0;
+}
+
+static void fail(const char *what, unsigned long long want, unsigned long long got)
+{
+	u_printf("fuzz: FAIL at op %lu (seed %llu, pid %ld, depth %d): %s: expected %#llx, got %#llx\n",
+		 cur_op, (unsigned long long)seed, u_getpid(), depth, what, want, got);
+	failures++;
+}
+
+/* ---- The model of the mappings ---- */
+
+static int region_at(uintptr_t va)
+{
+	for (unsigned i = 0; i < nregions; i++)
+		if (va >= regions[i].start && va < regions[i].end)
+			return (int)i;
+	return -1;
+}
+
+static bool allows(int r, int access)
+{
+	if (r < 0)
+		return false;
+	unsigned p = regions[r].prot;
+	return access == A_READ ? p != 0 : access == A_WRITE ? (p & PROT_WRITE) : (p & PROT_EXEC);
+}
+
+static bool user_range(uintptr_t addr, size_t len)
+{
+	return addr >= USER_BASE && addr < USER_TOP && len <= USER_TOP - addr;
+}
+
+/* Whether every byte of [ADDR, ADDR + LEN) is mapped allowing ACCESS (vm_user_check). */
+static bool range_allows(uintptr_t addr, size_t len, int access)
+{
+	if (len == 0)
+		return true;
+	if (!user_range(addr, len))
+		return false;
+	for (uintptr_t cur = addr; cur < addr + len;) {
+		int r = region_at(cur);
+		if (!allows(r, access))
+			return false;
+		cur = regions[r].end;
+	}
+	return true;
+}
+
+/* Whether [S, E) (E > S, or E == 0 for "to the top") overlaps a region of KIND (-1: any). */
+static bool overlaps(uintptr_t s, uintptr_t e, int kind)
+{
+	for (unsigned i = 0; i < nregions; i++)
+		if (regions[i].start < e && regions[i].end > s && (kind < 0 || regions[i].kind == kind))
+			return true;
+	return false;
+}
+
+static bool covered(uintptr_t s, uintptr_t e)
+{
+	for (uintptr_t cur = s; cur < e;) {
+		int r = region_at(cur);
+		if (r < 0)
+			return false;
+		cur = regions[r].end;
+	}
+	return true;
+}
+
+/* Splits the region strictly containing A at A. */
+static void split_at(uintptr_t a)
+{
+	int r = region_at(a);
+	if (r < 0 || regions[r].start == a)
+		return;
+	for (unsigned i = nregions; i > (unsigned)r + 1; i--)
+		regions[i] = regions[i - 1];
+	nregions++;
+	regions[r + 1] = regions[r];
+	regions[r].end = a;
+	regions[r + 1].start = a;
+}
+
+static void model_remove(uintptr_t s, uintptr_t e)
+{
+	split_at(s);
+	split_at(e);
+	unsigned n = 0;
+	for (unsigned i = 0; i < nregions; i++)
+		if (!(regions[i].start >= s && regions[i].end <= e))
+			regions[n++] = regions[i];
+	nregions = n;
+	n = 0;
+	for (unsigned i = 0; i < npriv; i++)
+		if (!(priv[i].va >= s && priv[i].va < e))
+			priv[n++] = priv[i];
+	npriv = n;
+}
+
+static void model_insert(uintptr_t s, uintptr_t e, unsigned prot, int kind, uint32_t obj)
+{
+	unsigned i = nregions;
+	while (i > 0 && regions[i - 1].start > s) {
+		regions[i] = regions[i - 1];
+		i--;
+	}
+	regions[i] = (struct region){ s, e, (uint8_t)prot, (uint8_t)kind, obj };
+	nregions++;
+}
+
+static void model_protect(uintptr_t s, uintptr_t e, unsigned prot)
+{
+	split_at(s);
+	split_at(e);
+	for (unsigned i = 0; i < nregions; i++)
+		if (regions[i].start >= s && regions[i].end <= e)
+			regions[i].prot = (uint8_t)prot;
+}
+
+/* The stamp of the page at VA of region R (0: never written), or a slot for a new one. */
+static uint32_t *stamp_slot(int r, uintptr_t va, bool create)
+{
+	if (regions[r].kind == R_PRIVATE) {
+		for (unsigned i = 0; i < npriv; i++)
+			if (priv[i].va == va)
+				return &priv[i].stamp;
+		if (!create || npriv == MAX_PRIV)
+			return NULL;
+		priv[npriv] = (struct pstamp){ va, 0 };
+		return &priv[npriv++].stamp;
+	}
+	for (unsigned i = 0; i < mb->nshared; i++)
+		if (mb->shared[i].obj == regions[r].obj && mb->shared[i].va == va)
+			return &mb->shared[i].stamp;
+	if (!create || mb->nshared == MAX_SHARED)
+		return NULL;
+	mb->shared[mb->nshared] = (struct sstamp){ regions[r].obj, 0, va };
+	return &mb->shared[mb->nshared++].stamp;
+}
+
+/* Drops the shared stamps of objects this process does not map. Only for the worker at depth 1:
+ * then no other process maps fuzz objects (children are gone, the root maps none). */
+static void shared_gc(void)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < mb->nshared; i++) {
+		int r = region_at(mb->shared[i].va);
+		if (r >= 0 && regions[r].kind == R_SHARED && regions[r].obj == mb->shared[i].obj)
+			mb->shared[n++] = mb->shared[i];
+	}
+	mb->nshared = n;
+}
+
+static uint32_t stamp_of(int r, uintptr_t va)
+{
+	uint32_t *s = stamp_slot(r, va, false);
+	return s ? *s : 0;
+}
+
+/* Where the kernel puts a new mapping of SIZE bytes without MAP_FIXED (vm_find_free_locked):
+ * the hint when free, else the highest free range. Returns false if there is none. */
+static bool find_free(uintptr_t hint, size_t size, uintptr_t *out)
+{
+	hint &= ~(PAGE - 1);
+	if (hint >= USER_BASE && hint < USER_TOP && size <= USER_TOP - hint &&
+	    !overlaps(hint, hint + size, -1)) {
+		*out = hint;
+		return true;
+	}
+	uintptr_t hi = USER_TOP;
+	for (int i = (int)nregions - 1;; i--) {
+		uintptr_t lo = i >= 0 ? regions[i].end : USER_BASE;
+		if (hi >= lo && hi - lo >= size) {
+			*out = hi - size;
+			return true;
+		}
+		if (i < 0)
+			return false;
+		hi = regions[i].start;
+	}
+}
+
+/* ---- Argument generators: hostile as often as sane ---- */
+
+static uintptr_t random_region_page(bool writable_only)
+{
+	for (int tries = 0; tries < 8 && nregions; tries++) {
+		struct region *g = &regions[below(nregions)];
+		if (g->kind == R_RESERVED || (writable_only && !(g->prot & PROT_WRITE)))
+			continue;
+		unsigned long pages = (g->end - g->start) / PAGE;
+		unsigned long k = pages <= 64 || below(8) == 0 ? below(pages)
+				  : below(2) ? below(32) : pages - 1 - below(32);
+		return g->start + k * PAGE;
+	}
+	return ARENA_BASE + below(ARENA_PAGES) * PAGE;
+}
+
+static uintptr_t gen_addr(void)
+{
+	switch (below(16)) {
+	case 0: return 0;
+	case 1: return USER_BASE;
+	case 2: return USER_TOP - PAGE;
+	case 3: return USER_TOP;
+	case 4: return KERNEL_ADDR;
+	case 5: return (uintptr_t)rnd();
+	case 6: return ARENA_BASE + below(ARENA_PAGES * PAGE);
+	case 7: return (uintptr_t)-PAGE;
+	case 8: {
+		struct region *g = &regions[below(nregions)];
+		return below(2) ? g->start : g->end;
+	}
+	default: return ARENA_BASE + below(ARENA_PAGES) * PAGE;
+	}
+}
+
+static size_t gen_len(void)
+{
+	switch (below(16)) {
+	case 0: return 0;
+	case 1: return below(PAGE) + 1;
+	case 2: return (below(8) + 1) * PAGE + below(PAGE - 1) + 1;
+	case 3: return (size_t)-PAGE;
+	case 4: return (size_t)-1;
+	case 5: return USER_TOP - USER_BASE;
+	case 6: return USER_TOP - USER_BASE + 1;
+	case 7: return (size_t)1 << below(sizeof(size_t) * 8);
+	default: return (below(8) + 1) * PAGE;
+	}
+}
+
+static unsigned gen_prot(void)
+{
+	if (below(8) < 6)
+		return (unsigned)below(8);
+	return below(2) ? (unsigned)below(8) | 1u << below(32) : (unsigned)rnd();
+}
+
+static unsigned gen_flags(void)
+{
+	unsigned f = below(8) < 6 ? (below(2) ? MAP_PRIVATE : MAP_SHARED) : (unsigned)below(16);
+	if (below(20))
+		f |= MAP_ANONYMOUS;
+	static const unsigned fixed[4] = { 0, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_FIXED | MAP_FIXED_NOREPLACE };
+	f |= fixed[below(4)];
+	if (below(8) == 0)
+		f |= MAP_NORESERVE | MAP_POPULATE;
+	if (below(8) == 0)
+		f |= 1u << below(32);
+	if (below(32) == 0)
+		f |= (unsigned)rnd();
+	return f & ~MAP_NEVER;
+}
+
+/* ---- Checking results ---- */
+
+/* Checks a syscall result GOT against WANT; with injection on, -ENOMEM (and -EFAULT when
+ * EFAULT_OK, a syscall copying a buffer) is also accepted in place of WANT. Returns whether the
+ * syscall did what WANT says (so the model follows). */
+static bool check_result(const char *what, long want, long got, bool efault_ok)
+{
+	if (got == want)
+		return true;
+	if (inject_on && got == -ENOMEM) {
+		mb->enomem++;
+		return false;
+	}
+	if (inject_on && efault_ok && got == -EFAULT && want >= 0) {
+		mb->efault_injected++;
+		return false;
+	}
+	fail(what, (unsigned long long)want, (unsigned long long)got);
+	return false;
+}
+
+static void inject_enable(void)
+{
+	if (!ppm)
+		return;
+	mb->injected += (unsigned long)sys1(SYS_INJECT, INJECT_FAILURES);
+	sys3(SYS_INJECT, INJECT_RANDOM, (long)(seed * 31 + cur_op * 7 + (uint64_t)depth), (long)ppm);
+	inject_on = true;
+}
+
+/* ---- Memory accesses ---- */
+
+struct access { uintptr_t page; uint32_t stamp; unsigned long got[SAMPLES]; };
+
+static unsigned long sample(uint32_t stamp, unsigned i)
+{
+	return stamp ? (unsigned long)((stamp * 0x9e3779b97f4a7c15ull) >> 7) + i * 0x01000193ul : 0;
+}
+
+static void do_read(void *arg)
+{
+	struct access *a = arg;
+	for (unsigned i = 0; i < SAMPLES; i++)
+		a->got[i] = *(volatile unsigned long *)(a->page + OFF_SAMPLE + 256 * i);
+}
+
+static void do_write(void *arg)
+{
+	struct access *a = arg;
+	for (unsigned i = 0; i < SAMPLES; i++)
+		*(volatile unsigned long *)(a->page + OFF_SAMPLE + 256 * i) = sample(a->stamp, i);
+#if defined(__aarch64__)
+	*(volatile uint32_t *)(a->page + OFF_CODE) = 0xd65f03c0;     /* ret */
+#else
+	*(volatile uint8_t *)(a->page + OFF_CODE) = 0xc3;            /* ret */
+#endif
+}
+
+/* Executes the return stub; relies on QEMU (TCG) keeping instruction fetches coherent with the
+ * stores that wrote it (EL0 may not clean caches on aarch64). */
+static void do_exec(void *arg)
+{
+	struct access *a = arg;
+	((void (*)(void))(a->page + OFF_CODE))();
+}
+
+static uintptr_t pick_page(void)
+{
+	switch (below(12)) {
+	case 0: return 0;
+	case 1: return KERNEL_ADDR;
+	case 2: return USER_TOP - PAGE;
+	case 3: return ARENA_BASE + below(ARENA_PAGES) * PAGE;
+	case 4: return (uintptr_t)(rnd() % (USER_TOP / PAGE)) * PAGE;
+	default: return random_region_page(false);
+	}
+}
+
+static void op_access(int kind)
+{
+	struct access a = { .page = pick_page() };
+	int r = region_at(a.page);
+	bool reserved = r >= 0 && regions[r].kind == R_RESERVED;
+	if (reserved && kind != A_READ)
+		return;
+	uint32_t now = r >= 0 && !reserved ? stamp_of(r, a.page) : 0;
+	if (kind == A_EXEC && allows(r, A_EXEC) && now == 0)
+		kind = A_READ;                         /* nothing to run there */
+	bool ok = allows(r, kind);
+	uint32_t *slot = NULL;
+	if (kind == A_WRITE && ok && !(slot = stamp_slot(r, a.page, true))) {
+		if (depth == 1 && regions[r].kind == R_SHARED)
+			shared_gc();
+		mb->skipped++;
+		return;                                /* stamp table full */
+	}
+	a.stamp = (uint32_t)rnd() | 1;
+	uintptr_t addr = 0;
+	int access = -1;
+	bool faulted = u_try(kind == A_READ ? do_read : kind == A_WRITE ? do_write : do_exec, &a, &addr,
+			     &access);
+	static const char *const names[] = { "read faults", "write faults", "exec faults" };
+	if (faulted != !ok) {
+		fail(names[kind], !ok, faulted);
+		return;
+	}
+	if (faulted) {
+		mb->faults++;
+		uintptr_t want = a.page + (kind == A_EXEC ? OFF_CODE : OFF_SAMPLE);
+		if (addr != want)
+			fail("fault address", want, addr);
+		if (access != kind)
+			fail("fault access", (unsigned)kind, (unsigned)access);
+		return;
+	}
+	if (kind == A_WRITE)
+		*slot = a.stamp;
+	if (kind == A_READ && !reserved)
+		for (unsigned i = 0; i < SAMPLES; i++)
+			if (a.got[i] != sample(now, i)) {
+				fail("page contents (word i of the page's stamp)", sample(now, i), a.got[i]);
+				return;
+			}
+}
+
+/* ---- Syscalls ---- */
+
+static void op_mmap(void)
+{
+	uintptr_t addr = gen_addr();
+	size_t len = gen_len();
+	unsigned prot = gen_prot(), flags = gen_flags();
+	unsigned type = flags & MAP_TYPE;
+	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	size_t size = 0;
+	uintptr_t at = addr;
+	long want = 0;
+	if (len == 0)
+		want = -EINVAL;
+	else if (len > USER_TOP - USER_BASE)
+		want = -ENOMEM;
+	else if ((type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) ||
+		 (type == MAP_SHARED_VALIDATE && (flags & ~MAP_KNOWN)) || (prot & ~PROT_MASK))
+		want = -EINVAL;
+	else if (!(flags & MAP_ANONYMOUS))
+		want = -EBADF;
+	else {
+		size = (len + PAGE - 1) & ~(PAGE - 1);
+		if (fixed) {
+			if (addr & (PAGE - 1))
+				want = -EINVAL;
+			else if (addr < USER_BASE)
+				want = -EPERM;
+			else if (addr >= USER_TOP || size > USER_TOP - addr)
+				want = -ENOMEM;
+			else if ((flags & MAP_FIXED_NOREPLACE) && overlaps(addr, addr + size, -1))
+				want = -EEXIST;
+			else if (overlaps(addr, addr + size, R_RESERVED))
+				return;                  /* would replace the fuzzer's own memory */
+		} else if (!find_free(addr, size, &at)) {
+			want = -ENOMEM;
+		}
+	}
+	if (want == 0 && nregions > MAX_REGIONS - 4)
+		return;
+	long got = sys_call(SYS_MMAP, (long)addr, (long)len, prot, flags, -1, 0);
+	if ((unsigned long)got < -4096ul) {         /* an address */
+		if (want != 0 || (uintptr_t)got != at) {
+			fail("mmap result", want ? (unsigned long)want : at, (unsigned long)got);
+			return;
+		}
+	} else if (!check_result("mmap errno", want ? want : (long)at, got, false)) {
+		return;
+	}
+	bool shared = type != MAP_PRIVATE;
+	model_remove(at, at + size);
+	model_insert(at, at + size, prot, shared ? R_SHARED : R_PRIVATE, shared ? ++mb->next_obj : 0);
+}
+
+/* munmap or mprotect of a generated range. */
+static void op_unmap_protect(bool protect)
+{
+	uintptr_t addr = gen_addr();
+	size_t len = gen_len();
+	unsigned prot = gen_prot();
+	if (below(4) == 0) {                        /* a whole region, a sane case worth having */
+		struct region *g = &regions[below(nregions)];
+		addr = g->start;
+		len = g->end - g->start;
+	}
+	long want = 0;
+	uintptr_t end = 0;
+	if (protect) {
+		if ((addr & (PAGE - 1)) || (prot & ~PROT_MASK))
+			want = -EINVAL;
+		else if (len == 0)
+			want = 0;
+		else if (addr >= USER_TOP || len > USER_TOP - addr)
+			want = -ENOMEM;
+		else {
+			end = addr + ((len + PAGE - 1) & ~(PAGE - 1));
+			if (!covered(addr, end))
+				want = -ENOMEM;
+		}
+	} else {
+		if ((addr & (PAGE - 1)) || len == 0 || addr > USER_TOP || len > USER_TOP - addr)
+			want = -EINVAL;
+		else
+			end = addr + ((len + PAGE - 1) & ~(PAGE - 1));
+	}
+	if (want == 0 && end && overlaps(addr, end, R_RESERVED))
+		return;                                  /* would change the fuzzer's own memory */
+	if (want == 0 && nregions > MAX_REGIONS - 4)
+		return;
+	long got = protect ? u_mprotect((void *)addr, len, prot) : u_munmap((void *)addr, len);
+	if (!check_result(protect ? "mprotect" : "munmap", want, got, false) || want || !end)
+		return;
+	if (protect)
+		model_protect(addr, end, prot);
+	else
+		model_remove(addr, end);
+}
+
+/* A user pointer for a syscall that writes SIZE bytes at it: mostly a good one at offset OFF of
+ * a fuzz page, else hostile. Never one whose write would land in the fuzzer's own memory. */
+static uintptr_t gen_out_ptr(size_t size, size_t off)
+{
+	uintptr_t p;
+	switch (below(8)) {
+	case 0: p = 0; break;
+	case 1: p = KERNEL_ADDR; break;
+	case 2: p = USER_TOP - size / 2; break;
+	case 3: p = random_region_page(false) + PAGE - size / 2; break;    /* straddles a page end */
+	case 4: p = (uintptr_t)rnd(); break;
+	default: p = random_region_page(below(4) != 0) + off; break;
+	}
+	if (range_allows(p, size, A_WRITE) && overlaps(p, p + size, R_RESERVED))
+		p = KERNEL_ADDR;
+	return p;
+}
+
+static void op_cycles_hz(void)
+{
+	uintptr_t p = gen_out_ptr(sizeof(uint64_t), OFF_HZ);
+	bool ok = range_allows(p, sizeof(uint64_t), A_WRITE);
+	long got = sys1(SYS_CYCLES_HZ, (long)p);
+	if (!check_result("cycles_hz", ok ? 0 : -EFAULT, got, true) || !ok)
+		return;
+	uint64_t v;
+	memcpy(&v, (const void *)p, sizeof(v));
+	if (v != hz)
+		fail("cycles_hz value written", hz, v);
+}
+
+static void op_debug_write(void)
+{
+	uintptr_t buf;
+	size_t len;
+	switch (below(6)) {
+	case 0: buf = gen_addr(); len = gen_len(); break;
+	case 1: buf = random_region_page(false) + PAGE - 4; len = 8; break;   /* straddles */
+	case 2: buf = USER_TOP - 4; len = below(2) ? 4 : 8; break;
+	default: buf = random_region_page(false) + OFF_DEBUG; len = below(25); break;
+	}
+	long want = range_allows(buf, len, A_READ) ? (long)len : -EFAULT;
+	if (want > 0 && (len > 64 || overlaps(buf, buf + len, R_RESERVED)))
+		return;                                  /* would print our code or a long text */
+	long got = sys2(SYS_DEBUG_WRITE, (long)buf, (long)len);
+	check_result("debug_write", want, got, true);
+}
+
+/* waitpid without children: -ECHILD whatever the arguments. */
+static void op_waitpid_none(void)
+{
+	static const long pids[] = { -1, 0, 1, -2, 12345 };
+	long pid = below(6) ? pids[below(5)] : (long)rnd();
+	if (pid == -1 || pid > 0)
+		pid = below(2) ? -1 : pid;
+	long got = u_waitpid(pid, (int *)gen_out_ptr(sizeof(int), OFF_STATUS));
+	check_result("waitpid without children", -ECHILD, got, false);
+}
+
+static __attribute__((noreturn)) void finish(void)
+{
+	if (!failures && depth == 1) {
+		long problems = u_check();
+		if (problems)
+			fail("SYS_CHECK at the end", 0, (unsigned long)problems);
+	}
+	mb->exit_status = failures;
+	mb->exit_valid = 1;
+	u_exit(failures);
+}
+
+/* Checks how child PID ended: STATUS (when KNOWN) against what the mailbox says. */
+static void check_child(long pid, int status, bool known)
+{
+	bool clean = mb->exit_valid;
+	int want = mb->exit_status;
+	mb->exit_valid = 0;
+	if (clean && want != 0) {
+		u_printf("fuzz: child %ld failed (see above)\n", pid);
+		failures++;
+	} else if (clean && known && status != want) {
+		fail("child's exit status", (unsigned)want, (unsigned)status);
+	} else if (!clean && !(inject_on && (!known || status == KILLED_OOM))) {
+		fail("child died with status", KILLED_OOM, (unsigned)status);
+	} else if (!clean) {
+		mb->kills++;
+	}
+}
+
+static void op_fork(void)
+{
+	if (depth >= MAX_DEPTH)
+		return;
+	mb->exit_valid = 0;
+	long pid = u_fork();
+	if (pid == 0) {
+		depth++;
+		inject_enable();
+		return;                                  /* the child runs the next ops */
+	}
+	if (pid < 0) {
+		check_result("fork", 1, pid, false);
+		return;
+	}
+	mb->forks++;
+	int local = -1;
+	uintptr_t p = below(2) ? (uintptr_t)&local : gen_out_ptr(sizeof(int), OFF_STATUS);
+	bool ok = p == 0 || p == (uintptr_t)&local || range_allows(p, sizeof(int), A_WRITE);
+	long got = u_waitpid(below(2) ? pid : -1, (int *)p);
+	inject_enable();                               /* the child had it; now this process again */
+	int status = -1;
+	if (ok && p)
+		memcpy(&status, (const void *)p, sizeof(status));
+	if (got != (ok ? pid : -EFAULT))
+		fail("waitpid for the child", (unsigned long)(ok ? pid : -EFAULT), (unsigned long)got);
+	check_child(pid, status, ok && p);
+	cur_op = mb->op;                               /* go on after the child's last op */
+}
+
+static void one_op(void)
+{
+	unsigned k = (unsigned)below(100);
+	if (k < 14)
+		op_mmap();
+	else if (k < 22 || nregions > 48)
+		op_unmap_protect(false);
+	else if (k < 32)
+		op_unmap_protect(true);
+	else if (k < 52)
+		op_access(A_READ);
+	else if (k < 72)
+		op_access(A_WRITE);
+	else if (k < 78)
+		op_access(A_EXEC);
+	else if (k < 82)
+		op_cycles_hz();
+	else if (k < 86)
+		op_debug_write();
+	else if (k < 88)
+		op_waitpid_none();
+	else if (k < 90) {
+		long got = sys0(1000 + (long)below(100000));
+		check_result("unknown syscall", -ENOSYS, got, false);
+	} else if (k < 92)
+		op_fork();
+	else if (k < 96 && depth > 1)
+		exit_now = true;
+	else
+		op_access(A_READ);
+}
+
+/* Runs ops from FIRST on; never returns. */
+static __attribute__((noreturn)) void run_ops(unsigned long first)
+{
+	depth = 1;
+	cur_op = first;
+	inject_enable();
+	for (cur_op = first; cur_op < total_ops && !failures && !exit_now; cur_op++) {
+		mb->op = cur_op;
+		rng = seed ^ (cur_op * 0xd1342543de82ef95ull);
+		rnd();
+		if (check_every && cur_op % check_every == 0) {
+			mb->checks++;
+			long problems = u_check();
+			if (problems)
+				fail("SYS_CHECK (see the check: lines above)", 0, (unsigned long)problems);
+		}
+		one_op();
+	}
+	finish();
+}
+
+static uint64_t param(unsigned index)
+{
+	uint64_t v = 0;
+	for (unsigned shift = 0; shift < 64; shift += 16) {
+		long part = sys3(SYS_INJECT, INJECT_FUZZ_PARAM, index, shift);
+		if (part < 0)
+			return 0;
+		v |= (uint64_t)part << shift;
+	}
+	return v;
+}
+
+/* Adds the mapping around VA (probed page by page in direction STEP) as reserved. */
+static void reserve_probe(uintptr_t va, long step)
+{
+	uintptr_t lo = va, hi = va + PAGE;
+	for (;;) {
+		uintptr_t next = step > 0 ? hi : lo - PAGE;
+		void *m = u_mmap((void *)next, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE);
+		if (!u_mmap_failed(m)) {
+			u_munmap(m, PAGE);
+			break;
+		}
+		if (step > 0)
+			hi += PAGE;
+		else
+			lo -= PAGE;
+	}
+	model_insert(lo, hi, PROT_READ | PROT_WRITE, R_RESERVED, 0);
+}
+
+int user_main(void)
+{
+	seed = param(FUZZ_PARAM_SEED);
+	total_ops = (unsigned long)param(FUZZ_PARAM_OPS);
+	ppm = (unsigned long)param(FUZZ_PARAM_INJECT);
+	check_every = (unsigned long)param(FUZZ_PARAM_CHECK);
+	u_printf("fuzz: seed %llu ops %lu inject %lu ppm check every %lu ops\n",
+		 (unsigned long long)seed, total_ops, ppm, check_every);
+	reserve_probe(0x400000, 1);                    /* the program image */
+	reserve_probe(STACK_TOP - PAGE, -1);           /* the stack */
+	mb = u_mmap(NULL, MAILBOX_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
+	if (u_mmap_failed(mb))
+		return 100;
+	memset(mb, 0, MAILBOX_BYTES);
+	model_insert((uintptr_t)mb, (uintptr_t)mb + MAILBOX_BYTES, PROT_READ | PROT_WRITE, R_RESERVED, 0);
+	if (sys1(SYS_CYCLES_HZ, (long)&hz) != 0)
+		return 101;
+	u_try(do_read, &(struct access){ .page = ARENA_BASE }, NULL, NULL);   /* registers the upcall */
+	long free0 = u_free_frames();
+	unsigned long next = 0;
+	while (next < total_ops && !failures) {
+		mb->exit_valid = 0;
+		mb->op = next;                           /* a worker killed before its first op skips it */
+		long pid = u_fork();
+		if (pid == 0)
+			run_ops(next);
+		if (pid < 0) {
+			fail("root fork", 1, (unsigned long)pid);
+			break;
+		}
+		int status = -1;
+		if (u_waitpid(pid, &status) != pid)
+			fail("root waitpid", (unsigned long)pid, 0);
+		inject_on = ppm != 0;                    /* the worker ran with it */
+		check_child(pid, status, true);
+		inject_on = false;
+		next = mb->op + 1;
+	}
+	cur_op = mb->op;
+	if (ppm) {
+		mb->injected += (unsigned long)sys1(SYS_INJECT, INJECT_FAILURES);
+		sys1(SYS_INJECT, INJECT_OFF);
+	}
+	long problems = u_check();
+	long free1 = u_free_frames();
+	if (!failures && problems)
+		fail("SYS_CHECK after all processes exited", 0, (unsigned long)problems);
+	if (!failures && free1 != free0)
+		fail("free frames after all processes exited", (unsigned long)free0, (unsigned long)free1);
+	u_printf("fuzz: %s seed %llu: %lu ops, %lu forks, %lu OOM kills, %lu -ENOMEM, %lu injected "
+		 "-EFAULT, %lu injected failures, %lu expected faults, %lu checks\n",
+		 failures ? "FAIL" : "PASS", (unsigned long long)seed, failures ? mb->op + 1 : total_ops,
+		 mb->forks, mb->kills, mb->enomem, mb->efault_injected, mb->injected, mb->faults,
+		 mb->checks);
+	if (failures)
+		u_printf("fuzz: replay: make fuzz SEED=%llu OPS=%lu INJECT=%lu\n",
+			 (unsigned long long)seed, mb->op + 1, ppm);
+	return failures;
+}
