@@ -41,6 +41,7 @@
 #define FUZZ_PARAM_OPS    1
 #define FUZZ_PARAM_INJECT 2    /* per-million failure probability, 0 = no injection */
 #define FUZZ_PARAM_CHECK  3    /* SYS_CHECK every that many ops */
-#define FUZZ_PARAM_COUNT  4
+#define FUZZ_PARAM_TRACE  4    /* print every op from op TRACE - 1 on (0: none) */
+#define FUZZ_PARAM_COUNT  5
 
 #endif

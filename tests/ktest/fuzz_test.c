@@ -2,7 +2,7 @@
  * with a fixed seed under allocation failure injection, and with a fresh random seed that is
  * printed so a failing run can be replayed with `make fuzz SEED=...`. When the kernel command
  * line says fuzz_ops=N (make fuzz), only that run happens: fuzz_seed=S (default 1),
- * fuzz_inject=PPM (default 0), fuzz_check=K (default 1000). Each run checks the fuzzer's exit
+ * fuzz_inject=PPM (default 0), fuzz_check=K (default 1000), fuzz_trace=N (print every op from op N - 1 on). Each run checks the fuzzer's exit
  * status (its number of failures), that every process and frame came back and that the
  * invariant checker is clean, and prints one line: seed, ops, injection, time, result. */
 #include "kernel/ktest.h"
@@ -15,6 +15,7 @@
 #include "mm/alloc_inject.h"
 #include "mm/check.h"
 #include "mm/frame.h"
+#include "mm/vm_internal.h"
 #include "tests/ktest/fuzz.h"
 
 extern struct boot_info *boot_info;
@@ -51,6 +52,8 @@ static void fuzz_run(uint64_t seed, uint64_t ops, uint64_t ppm, uint64_t check_e
 	params[FUZZ_PARAM_OPS] = ops;
 	params[FUZZ_PARAM_INJECT] = ppm;
 	params[FUZZ_PARAM_CHECK] = check_every;
+	params[FUZZ_PARAM_TRACE] = cmdline_number("fuzz_trace", 0);
+	vm_zero_frame_init();                       /* set up once, on first use: not a leak */
 	uint64_t free_before = frame_count_free();
 	unsigned procs_before = proc_count();
 	uint64_t start = arch_cycles();

@@ -70,6 +70,8 @@ struct sstamp { uint32_t obj, stamp; uintptr_t va; };
 struct mailbox {
 	volatile unsigned long op;            /* the op the running process is at */
 	volatile int exit_valid, exit_status; /* set by a process that exits on its own */
+	volatile long exit_pid;               /* ... and its pid */
+	volatile int wait_status;             /* a waitpid status target that cannot fault */
 	unsigned long forks, kills, enomem, efault_injected, faults, checks, injected, skipped;
 	uint32_t next_obj, nshared;
 	struct sstamp shared[MAX_SHARED];
@@ -83,7 +85,8 @@ static struct pstamp priv[MAX_PRIV];
 static unsigned npriv;
 static struct mailbox *mb;
 static uint64_t seed, rng;
-static unsigned long total_ops, ppm, check_every, cur_op;
+static unsigned long total_ops, ppm, check_every, cur_op, trace_from;
+#define TRACE(...) do { if (trace_from && cur_op + 1 >= trace_from) u_printf(__VA_ARGS__); } while (0)
 static int depth, failures;
 static bool inject_on, exit_now;
 static uint64_t hz;
@@ -450,6 +453,9 @@ static void op_access(int kind)
 		return;                                /* stamp table full */
 	}
 	a.stamp = (uint32_t)rnd() | 1;
+	TRACE("fuzz: op %lu: %s page %#lx (region %d prot %d, stamp %#x)\n", cur_op,
+	      kind == A_READ ? "read" : kind == A_WRITE ? "write" : "exec", (unsigned long)a.page, r,
+	      r >= 0 ? regions[r].prot : -1, now);
 	uintptr_t addr = 0;
 	int access = -1;
 	bool faulted = u_try(kind == A_READ ? do_read : kind == A_WRITE ? do_write : do_exec, &a, &addr,
@@ -518,13 +524,15 @@ static void op_mmap(void)
 	}
 	if (want == 0 && nregions > MAX_REGIONS - 4)
 		return;
+	TRACE("fuzz: op %lu: mmap(%#lx, %#lx, %#x, %#x) want %ld at %#lx\n", cur_op, (unsigned long)addr,
+	      (unsigned long)len, prot, flags, want, (unsigned long)at);
 	long got = sys_call(SYS_MMAP, (long)addr, (long)len, prot, flags, -1, 0);
 	if ((unsigned long)got < -4096ul) {         /* an address */
 		if (want != 0 || (uintptr_t)got != at) {
 			fail("mmap result", want ? (unsigned long)want : at, (unsigned long)got);
 			return;
 		}
-	} else if (!check_result("mmap errno", want ? want : (long)at, got, false)) {
+	} else if (!check_result("mmap errno", want ? want : (long)at, got, false) || want) {
 		return;
 	}
 	bool shared = type != MAP_PRIVATE;
@@ -567,6 +575,8 @@ static void op_unmap_protect(bool protect)
 		return;                                  /* would change the fuzzer's own memory */
 	if (want == 0 && nregions > MAX_REGIONS - 4)
 		return;
+	TRACE("fuzz: op %lu: %s(%#lx, %#lx, %#x) want %ld\n", cur_op, protect ? "mprotect" : "munmap",
+	      (unsigned long)addr, (unsigned long)len, prot, want);
 	long got = protect ? u_mprotect((void *)addr, len, prot) : u_munmap((void *)addr, len);
 	if (!check_result(protect ? "mprotect" : "munmap", want, got, false) || want || !end)
 		return;
@@ -598,6 +608,7 @@ static void op_cycles_hz(void)
 {
 	uintptr_t p = gen_out_ptr(sizeof(uint64_t), OFF_HZ);
 	bool ok = range_allows(p, sizeof(uint64_t), A_WRITE);
+	TRACE("fuzz: op %lu: cycles_hz(%#lx) ok %d\n", cur_op, (unsigned long)p, ok);
 	long got = sys1(SYS_CYCLES_HZ, (long)p);
 	if (!check_result("cycles_hz", ok ? 0 : -EFAULT, got, true) || !ok)
 		return;
@@ -613,13 +624,15 @@ static void op_debug_write(void)
 	size_t len;
 	switch (below(6)) {
 	case 0: buf = gen_addr(); len = gen_len(); break;
-	case 1: buf = random_region_page(false) + PAGE - 4; len = 8; break;   /* straddles */
+	case 1: buf = random_region_page(false) + PAGE - 8; len = 16; break;  /* straddles */
 	case 2: buf = USER_TOP - 4; len = below(2) ? 4 : 8; break;
 	default: buf = random_region_page(false) + OFF_DEBUG; len = below(25); break;
 	}
 	long want = range_allows(buf, len, A_READ) ? (long)len : -EFAULT;
-	if (want > 0 && (len > 64 || overlaps(buf, buf + len, R_RESERVED)))
-		return;                                  /* would print our code or a long text */
+	if (want > 0 && (len > 64 || overlaps(buf, buf + len, R_RESERVED) || *(const char *)buf))
+		return;         /* would print our code or text: the console prints up to a NUL */
+	TRACE("fuzz: op %lu: debug_write(%#lx, %#lx) want %ld\n", cur_op, (unsigned long)buf,
+	      (unsigned long)len, want);
 	long got = sys2(SYS_DEBUG_WRITE, (long)buf, (long)len);
 	check_result("debug_write", want, got, true);
 }
@@ -642,7 +655,12 @@ static __attribute__((noreturn)) void finish(void)
 		if (problems)
 			fail("SYS_CHECK at the end", 0, (unsigned long)problems);
 	}
+	if (inject_on) {                 /* from here on, an injected kill would look like a clean exit */
+		mb->injected += (unsigned long)sys1(SYS_INJECT, INJECT_FAILURES);
+		sys1(SYS_INJECT, INJECT_OFF);
+	}
 	mb->exit_status = failures;
+	mb->exit_pid = u_getpid();
 	mb->exit_valid = 1;
 	u_exit(failures);
 }
@@ -650,7 +668,7 @@ static __attribute__((noreturn)) void finish(void)
 /* Checks how child PID ended: STATUS (when KNOWN) against what the mailbox says. */
 static void check_child(long pid, int status, bool known)
 {
-	bool clean = mb->exit_valid;
+	bool clean = mb->exit_valid && mb->exit_pid == pid;
 	int want = mb->exit_status;
 	mb->exit_valid = 0;
 	if (clean && want != 0) {
@@ -665,12 +683,98 @@ static void check_child(long pid, int status, bool known)
 	}
 }
 
+/* fork, then in the parent at once waitpid(any ? -1 : child, STATUS), with no store to memory in
+ * between: after fork every private page of the parent is CoW, and a store there could meet an
+ * injected allocation failure and kill the parent while its child runs ops, breaking "one
+ * process at a time". Returns fork's result (0 in the child) and waitpid's in *WAITED. */
+static long fork_and_wait(uintptr_t status, long any, long *waited)
+{
+#if defined(__x86_64__)
+	register long a_rsi __asm__("rsi") = (long)status;
+	register long a_r8 __asm__("r8") = any;
+	register long a_r9 __asm__("r9");
+	long rax;
+	__asm__ volatile("mov $5, %%eax\n\t"
+		     "int $0x80\n\t"
+		     "mov %%rax, %%r9\n\t"
+		     "test %%rax, %%rax\n\t"
+		     "jle 1f\n\t"
+		     "mov %%rax, %%rdi\n\t"
+		     "test %%r8, %%r8\n\t"
+		     "jz 2f\n\t"
+		     "mov $-1, %%rdi\n"
+		     "2:\n\t"
+		     "mov $6, %%eax\n\t"
+		     "int $0x80\n"
+		     "1:"
+		     : "=a"(rax), "=r"(a_r9), "+r"(a_rsi), "+r"(a_r8)
+		     : : "rdi", "rdx", "r10", "rcx", "r11", "memory", "cc");
+	*waited = rax;
+	return a_r9;
+#elif defined(__i386__)
+	register long a_ecx __asm__("ecx") = (long)status;
+	long eax, pid;
+	__asm__ volatile("mov $5, %%eax\n\t"
+		     "int $0x80\n\t"
+		     "mov %%eax, %%esi\n\t"
+		     "test %%eax, %%eax\n\t"
+		     "jle 1f\n\t"
+		     "mov %%eax, %%ebx\n\t"
+		     "test %%edi, %%edi\n\t"
+		     "jz 2f\n\t"
+		     "mov $-1, %%ebx\n"
+		     "2:\n\t"
+		     "mov $6, %%eax\n\t"
+		     "int $0x80\n"
+		     "1:"
+		     : "=a"(eax), "=S"(pid), "+r"(a_ecx)
+		     : "D"(any) : "ebx", "edx", "memory", "cc");
+	*waited = eax;
+	return pid;
+#else
+	register long x0 __asm__("x0");
+	register long x1 __asm__("x1") = (long)status;
+	register long x2 __asm__("x2") = any;
+	register long x3 __asm__("x3");
+	__asm__ volatile("mov x8, #5\n\t"
+		     "svc #0\n\t"
+		     "mov x3, x0\n\t"
+		     "cmp x0, #0\n\t"
+		     "b.le 1f\n\t"
+		     "cbz x2, 2f\n\t"
+		     "mov x0, #-1\n"
+		     "2:\n\t"
+		     "mov x8, #6\n\t"
+		     "svc #0\n"
+		     "1:"
+		     : "=r"(x0), "=r"(x3), "+r"(x1), "+r"(x2)
+		     : : "x8", "memory", "cc");
+	*waited = x0;
+	return x3;
+#endif
+}
+
+/* fork populates every page of every MAP_SHARED mapping first (mm/fork.c, the seed's rule), so
+ * forking with a huge one runs out of memory by design: the fuzzer forks only while its shared
+ * mappings add up to at most MAX_SHARED_FORK pages. */
+#define MAX_SHARED_FORK 2048
 static void op_fork(void)
 {
-	if (depth >= MAX_DEPTH)
+	unsigned long shared_pages = 0;
+	for (unsigned i = 0; i < nregions; i++)
+		if (regions[i].kind == R_SHARED)
+			shared_pages += (regions[i].end - regions[i].start) / PAGE;
+	if (depth >= MAX_DEPTH || shared_pages > MAX_SHARED_FORK)
 		return;
+	/* the status pointer: our own mailbox word (shared and populated, so the kernel's store
+	 * cannot fail), or a generated one */
+	uintptr_t p = below(2) ? (uintptr_t)&mb->wait_status : gen_out_ptr(sizeof(int), OFF_STATUS);
+	bool ok = p == 0 || p == (uintptr_t)&mb->wait_status || range_allows(p, sizeof(int), A_WRITE);
+	long any = (long)below(2);
 	mb->exit_valid = 0;
-	long pid = u_fork();
+	TRACE("fuzz: op %lu: fork at depth %d, status at %#lx\n", cur_op, depth, (unsigned long)p);
+	long waited;
+	long pid = fork_and_wait(p, any, &waited);
 	if (pid == 0) {
 		depth++;
 		inject_enable();
@@ -681,18 +785,16 @@ static void op_fork(void)
 		return;
 	}
 	mb->forks++;
-	int local = -1;
-	uintptr_t p = below(2) ? (uintptr_t)&local : gen_out_ptr(sizeof(int), OFF_STATUS);
-	bool ok = p == 0 || p == (uintptr_t)&local || range_allows(p, sizeof(int), A_WRITE);
-	long got = u_waitpid(below(2) ? pid : -1, (int *)p);
-	inject_enable();                               /* the child had it; now this process again */
 	int status = -1;
 	if (ok && p)
 		memcpy(&status, (const void *)p, sizeof(status));
-	if (got != (ok ? pid : -EFAULT))
-		fail("waitpid for the child", (unsigned long)(ok ? pid : -EFAULT), (unsigned long)got);
-	check_child(pid, status, ok && p);
+	if (waited != (ok ? pid : -EFAULT) && !(inject_on && waited == -EFAULT && ok && p)) {
+		fail("waitpid for the child", (unsigned long)(ok ? pid : -EFAULT), (unsigned long)waited);
+		return;
+	}
+	check_child(pid, status, ok && p && waited == pid);
 	cur_op = mb->op;                               /* go on after the child's last op */
+	inject_enable();                               /* the child had it; now this process again */
 }
 
 static void one_op(void)
@@ -743,6 +845,8 @@ static __attribute__((noreturn)) void run_ops(unsigned long first)
 			if (problems)
 				fail("SYS_CHECK (see the check: lines above)", 0, (unsigned long)problems);
 		}
+		TRACE("fuzz: op %lu: depth %d, %u regions, %ld free frames\n", cur_op, depth, nregions,
+		      u_free_frames());
 		one_op();
 	}
 	finish();
@@ -785,6 +889,7 @@ int user_main(void)
 	total_ops = (unsigned long)param(FUZZ_PARAM_OPS);
 	ppm = (unsigned long)param(FUZZ_PARAM_INJECT);
 	check_every = (unsigned long)param(FUZZ_PARAM_CHECK);
+	trace_from = (unsigned long)param(FUZZ_PARAM_TRACE);
 	u_printf("fuzz: seed %llu ops %lu inject %lu ppm check every %lu ops\n",
 		 (unsigned long long)seed, total_ops, ppm, check_every);
 	reserve_probe(0x400000, 1);                    /* the program image */
