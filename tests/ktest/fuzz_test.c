@@ -110,9 +110,9 @@ KTEST(user_fuzz_random_seed)
 	seed *= 0xbf58476d1ce4e5b9ull;
 	seed ^= seed >> 32;
 	seed &= 0xffffffffull;                      /* short enough to type */
-	kprintf("fuzz: fresh random seed %llu (replay: make fuzz ARCH=%s SEED=%llu OPS=5000 INJECT=10000)\n",
+	kprintf("fuzz: fresh random seed %llu (replay: make fuzz ARCH=%s SEED=%llu OPS=20000 INJECT=10000)\n",
 		(unsigned long long)seed, ARCH_NAME, (unsigned long long)seed);
-	fuzz_run(seed, 5000, 10000, 1000);
+	fuzz_run(seed, 20000, 10000, 1000);
 }
 
 KTEST(user_fuzz_command_line)
