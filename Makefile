@@ -107,6 +107,13 @@ $(USER_DIR)/scenarios.o: $(USER_DIR)/scenarios.S
 $(USER_DIR)/scenario_run.bin: $(USER_DIR)/scenarios.o
 $(USER_DIR)/scenario_run.bin: USER_EXTRA_OBJS := $(USER_DIR)/scenarios.o
 
+# The fuzzer (tests/user/fuzz.c) links its model and generators from tests/user/fuzz/.
+$(USER_DIR)/fuzz/%.o: tests/user/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+$(USER_DIR)/fuzz.bin: $(USER_DIR)/fuzz/model.o
+$(USER_DIR)/fuzz.bin: USER_EXTRA_OBJS := $(USER_DIR)/fuzz/model.o
+
 # The table of embedded programs (kernel/user_program.h describes it).
 $(USER_DIR)/programs.S: $(patsubst %,$(USER_DIR)/%.bin,$(USER_PROGS)) Makefile
 	@mkdir -p $(dir $@)
@@ -120,7 +127,7 @@ $(USER_DIR)/programs.S: $(patsubst %,$(USER_DIR)/%.bin,$(USER_PROGS)) Makefile
 $(OBJ)/user_programs.S.o: $(USER_DIR)/programs.S
 	@mkdir -p $(dir $@)
 	$(CC) $(ASFLAGS) -c $< -o $@
--include $(wildcard $(USER_DIR)/*.d $(USER_DIR)/lib/*.d)
+-include $(wildcard $(USER_DIR)/*.d $(USER_DIR)/lib/*.d $(USER_DIR)/fuzz/*.d)
 
 .PHONY: all kernel image run test debug bench fuzz clean deps host-test print-qemu compile_commands.json
 .DEFAULT_GOAL := all

@@ -74,7 +74,7 @@ static long sys_inject(unsigned long op, unsigned long a, unsigned long b)
 	case INJECT_OFF:        alloc_inject_off(); return 0;
 	case INJECT_EVERY:      alloc_inject_scope(current_pid, current_pid()); alloc_inject_every(a); return 0;
 	case INJECT_RANDOM:     alloc_inject_scope(current_pid, current_pid()); alloc_inject_random(a, (uint32_t)b); return 0;
-	case INJECT_FAILURES:   return (long)alloc_inject_failures();
+	case INJECT_FAILURES:   return (long)(a ? alloc_inject_failures_kind(a - 1) : alloc_inject_failures());
 	case INJECT_FUZZ_PARAM: return fuzz_param(a, b);
 	default:                return -EINVAL;
 	}

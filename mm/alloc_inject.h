@@ -39,10 +39,20 @@ void alloc_inject_scope(long (*who)(void), long id);
 /* Turns injection off (the default) and clears the scope. */
 void alloc_inject_off(void);
 
-/* Called by the allocators once per allocation: returns true when this one must fail. */
-bool alloc_inject_should_fail(void);
+/* What asks (for the failure counts only; every kind meets the same switch). Page-table frames
+ * come from frame_alloc on every arch, so they count as frames. */
+enum alloc_inject_kind { ALLOC_INJECT_FRAME = 0, ALLOC_INJECT_KMALLOC = 1, ALLOC_INJECT_KINDS = 2 };
 
-/* Returns how many failures were injected since the last mode change. */
+/* Called by the allocators once per allocation: returns true when this one must fail. */
+bool alloc_inject_should_fail_kind(enum alloc_inject_kind kind);
+static inline bool alloc_inject_should_fail(void)
+{
+	return alloc_inject_should_fail_kind(ALLOC_INJECT_FRAME);
+}
+
+/* Returns how many failures were injected since the last mode change: of KIND, or of every
+ * kind for alloc_inject_failures. */
+unsigned long alloc_inject_failures_kind(enum alloc_inject_kind kind);
 unsigned long alloc_inject_failures(void);
 
 /* Stops / restarts injection around a region without changing the mode (nests); for code such
