@@ -87,7 +87,7 @@ KTEST(user_fuzz_fixed_seed)
 		ktest_skip("fuzz_ops on the command line: only that run");
 		return;
 	}
-	fuzz_run(1, 20000, 0, 1000);
+	fuzz_run(1, 50000, 0, 1000);
 }
 
 KTEST(user_fuzz_fixed_seed_injection)
@@ -96,7 +96,7 @@ KTEST(user_fuzz_fixed_seed_injection)
 		ktest_skip("fuzz_ops on the command line: only that run");
 		return;
 	}
-	fuzz_run(2, 20000, 20000, 1000);             /* 2% of the fuzzer's allocations fail */
+	fuzz_run(2, 50000, 20000, 1000);             /* 2% of the fuzzer's allocations fail */
 }
 
 KTEST(user_fuzz_random_seed)

@@ -176,6 +176,9 @@ static void op_access(int kind)
 	}
 	if (kind == A_WRITE)
 		*slot = a.stamp;
+	mb->written += kind == A_WRITE;
+	mb->executed += kind == A_EXEC;
+	mb->verified += kind == A_READ && !reserved;
 	if (kind == A_READ && !reserved)
 		for (unsigned i = 0; i < SAMPLES; i++)
 			if (a.got[i] != sample(now, i)) {
@@ -238,6 +241,7 @@ static void op_mmap(void)
 	bool shared = type != MAP_PRIVATE;
 	model_remove(at, at + size);
 	model_insert(at, at + size, prot, shared ? R_SHARED : R_PRIVATE, shared ? ++mb->next_obj : 0);
+	mb->mapped++;
 }
 
 /* munmap or mprotect of a generated range. */
@@ -281,9 +285,9 @@ static void op_unmap_protect(bool protect)
 	if (!check_result(protect ? "mprotect" : "munmap", want, got, false) || want || !end)
 		return;
 	if (protect)
-		model_protect(addr, end, prot);
+		model_protect(addr, end, prot), mb->protected++;
 	else
-		model_remove(addr, end);
+		model_remove(addr, end), mb->unmapped++;
 }
 
 static void op_cycles_hz(void)
@@ -547,8 +551,11 @@ int user_main(void)
 	u_printf("fuzz: %s seed %llu: %lu ops, %lu forks, %lu OOM kills, %lu -ENOMEM, %lu injected "
 		 "-EFAULT, %lu injected failures (%lu kmalloc), %lu expected faults, %lu checks\n",
 		 failures ? "FAIL" : "PASS", (unsigned long long)seed, failures ? mb->op + 1 : total_ops,
-		 mb->forks, mb->kills, mb->enomem, mb->efault_injected, mb->injected, mb->injected_kmalloc, mb->faults,
-		 mb->checks);
+		 mb->forks, mb->kills, mb->enomem, mb->efault_injected, mb->injected,
+		 mb->injected_kmalloc, mb->faults, mb->checks);
+	u_printf("fuzz: succeeded: %lu mmap, %lu munmap, %lu mprotect, %lu pages written, %lu read "
+		 "and verified, %lu executed\n", mb->mapped, mb->unmapped, mb->protected, mb->written,
+		 mb->verified, mb->executed);
 	if (failures)
 		u_printf("fuzz: replay: make fuzz SEED=%llu OPS=%lu INJECT=%lu\n",
 			 (unsigned long long)seed, mb->op + 1, ppm);

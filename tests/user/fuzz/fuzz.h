@@ -49,6 +49,7 @@ struct mailbox {
 	volatile long exit_pid;               /* ... and its pid */
 	volatile int wait_status;             /* a waitpid status target that cannot fault */
 	unsigned long forks, kills, enomem, efault_injected, faults, checks, injected, injected_kmalloc, skipped;
+	unsigned long mapped, unmapped, protected, written, verified, executed;   /* successes */
 	uint32_t next_obj, nshared;
 	struct sstamp shared[MAX_SHARED];
 };
