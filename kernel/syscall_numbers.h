@@ -34,8 +34,10 @@
 #define INJECT_EVERY      1    /* (n) -> 0: every Nth allocation of the caller fails */
 #define INJECT_RANDOM     2    /* (seed, per_million) -> 0: each of the caller's allocations fails
 				* with probability per_million / 10^6, reproducibly from seed */
-#define INJECT_FAILURES   3    /* (kind) -> failures injected since the mode was set: 0 all,
-				* 1 frames (user and page-table frames), 2 kmalloc (grant nodes...) */
+#define INJECT_FAILURES   3    /* (kind INJECT_KIND_*) -> failures injected since the mode was set */
+#define INJECT_KIND_ALL     0
+#define INJECT_KIND_FRAME   1  /* user frames and page-table frames (frame_alloc) */
+#define INJECT_KIND_KMALLOC 2  /* kernel objects: grant nodes, address spaces, ... */
 #define INJECT_FUZZ_PARAM 4    /* (index FUZZ_PARAM_*, shift) -> bits [shift, shift + 16) of the
 				* fuzz run's parameter (tests/ktest/fuzz.h), or -ENOENT */
 #define FUZZ_PARAM_SEED   0

@@ -45,10 +45,6 @@ static void fail(const char *what, unsigned long long want, unsigned long long g
 	failures++;
 }
 
-/* ---- The model of the mappings ---- */
-
-/* ---- Argument generators: hostile as often as sane ---- */
-
 /* ---- Checking results ---- */
 
 /* Checks a syscall result GOT against WANT; with injection on, -ENOMEM (and -EFAULT when
@@ -73,8 +69,8 @@ static bool check_result(const char *what, long want, long got, bool efault_ok)
 /* Adds the failures injected since the mode was last set to the totals. */
 static void inject_count(void)
 {
-	mb->injected += (unsigned long)sys2(SYS_INJECT, INJECT_FAILURES, 0);
-	mb->injected_kmalloc += (unsigned long)sys2(SYS_INJECT, INJECT_FAILURES, 1 + 1);
+	mb->injected += (unsigned long)sys2(SYS_INJECT, INJECT_FAILURES, INJECT_KIND_ALL);
+	mb->injected_kmalloc += (unsigned long)sys2(SYS_INJECT, INJECT_FAILURES, INJECT_KIND_KMALLOC);
 }
 
 static void inject_enable(void)
@@ -533,6 +529,7 @@ int user_main(void)
 		if (u_waitpid(pid, &status) != pid)
 			fail("root waitpid", (unsigned long)pid, 0);
 		inject_on = ppm != 0;                    /* the worker ran with it */
+		cur_op = mb->op;
 		check_child(pid, status, true);
 		inject_on = false;
 		next = mb->op + 1;
