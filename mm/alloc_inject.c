@@ -41,7 +41,13 @@ void alloc_inject_every(unsigned long n)
 void alloc_inject_random(uint64_t seed, uint32_t per_million)
 {
 	unsigned long flags = spin_lock_irqsave(&inject_lock);
-	rng = seed ? seed : 0x9e3779b97f4a7c15ull;    /* xorshift must not start at 0 */
+	/* splitmix64 of the seed first: xorshift's first outputs from nearby seeds (a fuzzer
+	 * re-arming with seed + k) are strongly correlated */
+	uint64_t z = seed + 0x9e3779b97f4a7c15ull;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	rng = z ? z : 0x9e3779b97f4a7c15ull;          /* xorshift must not start at 0 */
 	ppm = per_million;
 	spin_unlock_irqrestore(&inject_lock, flags);
 	set_mode(INJECT_RANDOM, 0);
