@@ -38,6 +38,7 @@ static int depth, failures;
 static bool inject_on, exit_now;
 static uint64_t hz;
 
+/* Reports a failed check of the current op (the op number replays it) and counts it. */
 static void fail(const char *what, unsigned long long want, unsigned long long got)
 {
 	u_printf("fuzz: FAIL at op %lu (seed %llu, pid %ld, depth %d): %s: expected %#llx, got %#llx\n",
@@ -73,6 +74,7 @@ static void inject_count(void)
 	mb->injected_kmalloc += (unsigned long)sys2(SYS_INJECT, INJECT_FAILURES, INJECT_KIND_KMALLOC);
 }
 
+/* Puts this process (alone) under random allocation failures, seeded from the op, if asked. */
 static void inject_enable(void)
 {
 	if (!ppm)
@@ -86,11 +88,13 @@ static void inject_enable(void)
 
 struct access { uintptr_t page; uint32_t stamp; unsigned long got[SAMPLES]; };
 
+/* Returns sample word I of a page with STAMP (0: a page never written, all zero). */
 static unsigned long sample(uint32_t stamp, unsigned i)
 {
 	return stamp ? (unsigned long)((stamp * 0x9e3779b97f4a7c15ull) >> 7) + i * 0x01000193ul : 0;
 }
 
+/* Reads the sample words of a->page into a->got (run under u_try). */
 static void do_read(void *arg)
 {
 	struct access *a = arg;
@@ -98,6 +102,7 @@ static void do_read(void *arg)
 		a->got[i] = *(volatile unsigned long *)(a->page + OFF_SAMPLE + 256 * i);
 }
 
+/* Writes a->stamp's sample words and the return stub into a->page (run under u_try). */
 static void do_write(void *arg)
 {
 	struct access *a = arg;
@@ -118,6 +123,7 @@ static void do_exec(void *arg)
 	((void (*)(void))(a->page + OFF_CODE))();
 }
 
+/* Returns a page to access: mostly one of our regions, else NULL, kernel, top or random. */
 static uintptr_t pick_page(void)
 {
 	switch (below(12)) {
@@ -130,6 +136,7 @@ static uintptr_t pick_page(void)
 	}
 }
 
+/* Reads, writes or executes (KIND) one page and checks fault or contents against the model. */
 static void op_access(int kind)
 {
 	struct access a = { .page = pick_page() };
@@ -185,6 +192,7 @@ static void op_access(int kind)
 
 /* ---- Syscalls ---- */
 
+/* mmap with generated arguments; checks the errno or the exact address the kernel picks. */
 static void op_mmap(void)
 {
 	uintptr_t addr = gen_addr();
@@ -286,6 +294,7 @@ static void op_unmap_protect(bool protect)
 		model_remove(addr, end), mb->unmapped++;
 }
 
+/* SYS_CYCLES_HZ into a generated pointer: 0 and the value there, or -EFAULT. */
 static void op_cycles_hz(void)
 {
 	uintptr_t p = gen_out_ptr(sizeof(uint64_t), OFF_HZ);
@@ -300,6 +309,7 @@ static void op_cycles_hz(void)
 		fail("cycles_hz value written", hz, v);
 }
 
+/* SYS_DEBUG_WRITE of a generated buffer (its bytes are zero: nothing is printed). */
 static void op_debug_write(void)
 {
 	uintptr_t buf;
@@ -330,6 +340,7 @@ static void op_waitpid_none(void)
 	check_result("waitpid without children", -ECHILD, got, false);
 }
 
+/* Ends this process: the last check at depth 1, the clean-exit note in the mailbox, exit. */
 static __attribute__((noreturn)) void finish(void)
 {
 	if (!failures && depth == 1) {
@@ -408,6 +419,7 @@ static void op_fork(void)
 	inject_enable();                               /* the child had it; now this process again */
 }
 
+/* Runs one op, drawn from the op's generator. */
 static void one_op(void)
 {
 	unsigned k = (unsigned)below(100);
@@ -463,6 +475,7 @@ static __attribute__((noreturn)) void run_ops(unsigned long first)
 	finish();
 }
 
+/* Returns fuzz parameter INDEX (FUZZ_PARAM_*) from the kernel, 0 if unset. */
 static uint64_t param(unsigned index)
 {
 	uint64_t v = 0;
@@ -494,6 +507,7 @@ static void reserve_probe(uintptr_t va, long step)
 	model_insert(lo, hi, PROT_READ | PROT_WRITE, R_RESERVED, 0);
 }
 
+/* The root: parameters, the reserved regions, the mailbox, then workers until every op ran. */
 int user_main(void)
 {
 	seed = param(FUZZ_PARAM_SEED);

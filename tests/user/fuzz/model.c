@@ -11,6 +11,7 @@ unsigned npriv;
 struct mailbox *mb;
 uint64_t rng;
 
+/* splitmix64. */
 uint64_t rnd(void)
 {
 	uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
@@ -19,11 +20,13 @@ uint64_t rnd(void)
 	return z ^ (z >> 31);
 }
 
+/* Returns a draw in [0, N) (0 for N = 0). */
 unsigned long below(unsigned long n)
 {
 	return n ? (unsigned long)(rnd() % n) : 0;
 }
 
+/* Returns the index of the region containing VA, or -1. */
 int region_at(uintptr_t va)
 {
 	for (unsigned i = 0; i < nregions; i++)
@@ -32,6 +35,7 @@ int region_at(uintptr_t va)
 	return -1;
 }
 
+/* Returns whether region R (-1: unmapped) allows ACCESS; write and exec imply read. */
 bool allows(int r, int access)
 {
 	if (r < 0)
@@ -40,6 +44,7 @@ bool allows(int r, int access)
 	return access == A_READ ? p != 0 : access == A_WRITE ? (p & PROT_WRITE) : (p & PROT_EXEC);
 }
 
+/* Returns whether [ADDR, ADDR + LEN) lies in the user half without wrapping. */
 bool user_range(uintptr_t addr, size_t len)
 {
 	return addr >= USER_BASE && addr < USER_TOP && len <= USER_TOP - addr;
@@ -70,6 +75,7 @@ bool overlaps(uintptr_t s, uintptr_t e, int kind)
 	return false;
 }
 
+/* Returns whether regions cover [S, E) without a hole. */
 bool covered(uintptr_t s, uintptr_t e)
 {
 	for (uintptr_t cur = s; cur < e;) {
@@ -95,6 +101,7 @@ void split_at(uintptr_t a)
 	regions[r + 1].start = a;
 }
 
+/* Removes [S, E) from the model (munmap, or MAP_FIXED before model_insert). */
 void model_remove(uintptr_t s, uintptr_t e)
 {
 	split_at(s);
@@ -111,6 +118,7 @@ void model_remove(uintptr_t s, uintptr_t e)
 	npriv = n;
 }
 
+/* Inserts the region [S, E) into the sorted array; [S, E) must be free. */
 void model_insert(uintptr_t s, uintptr_t e, unsigned prot, int kind, uint32_t obj)
 {
 	unsigned i = nregions;
@@ -122,6 +130,7 @@ void model_insert(uintptr_t s, uintptr_t e, unsigned prot, int kind, uint32_t ob
 	nregions++;
 }
 
+/* Sets the protection of [S, E), which regions cover. */
 void model_protect(uintptr_t s, uintptr_t e, unsigned prot)
 {
 	split_at(s);
@@ -165,6 +174,7 @@ void shared_gc(void)
 	mb->nshared = n;
 }
 
+/* Returns the stamp of page VA of region R (0: never written). */
 uint32_t stamp_of(int r, uintptr_t va)
 {
 	uint32_t *s = stamp_slot(r, va, false);
@@ -194,6 +204,7 @@ bool find_free(uintptr_t hint, size_t size, uintptr_t *out)
 	}
 }
 
+/* Returns a page of a random non-reserved region (near its ends when it is large). */
 uintptr_t random_region_page(bool writable_only)
 {
 	for (int tries = 0; tries < 8 && nregions; tries++) {
@@ -208,6 +219,7 @@ uintptr_t random_region_page(bool writable_only)
 	return ARENA_BASE + below(ARENA_PAGES) * PAGE;
 }
 
+/* Returns an address for mmap/munmap/mprotect: arena pages mostly, else hostile. */
 uintptr_t gen_addr(void)
 {
 	switch (below(16)) {
@@ -227,6 +239,7 @@ uintptr_t gen_addr(void)
 	}
 }
 
+/* Returns a length: a few pages mostly, else 0, unaligned, wrapping or huge. */
 size_t gen_len(void)
 {
 	switch (below(16)) {
@@ -242,6 +255,7 @@ size_t gen_len(void)
 	}
 }
 
+/* Returns PROT_ bits: valid mostly, else with unknown bits. */
 unsigned gen_prot(void)
 {
 	if (below(8) < 6)
@@ -249,6 +263,7 @@ unsigned gen_prot(void)
 	return below(2) ? (unsigned)below(8) | 1u << below(32) : (unsigned)rnd();
 }
 
+/* Returns MAP_ flags: any type, fixed or not, known and unknown bits. */
 unsigned gen_flags(void)
 {
 	unsigned f = below(8) < 6 ? (below(2) ? MAP_PRIVATE : MAP_SHARED) : (unsigned)below(16);
