@@ -372,7 +372,11 @@ static void check_child(long pid, int status, bool known)
 	} else if (!clean && !(inject_on && (!known || status == KILLED_OOM))) {
 		fail("child died with status", KILLED_OOM, (unsigned)status);
 	} else if (!clean) {
-		mb->kills++;
+		mb->kills++;                             /* everything it held must be back in order */
+		mb->checks++;
+		long problems = u_check();
+		if (problems)
+			fail("SYS_CHECK after an OOM kill", 0, (unsigned long)problems);
 	}
 }
 
