@@ -4,6 +4,7 @@
 #                                                       memory scenarios of dir (default tests/scenarios) against Linux
 #   make debug ARCH=...                                 QEMU halted with a gdb stub; see the printed gdb command
 #   make bench [ARCH=...]                               benchmarks (not tests)
+#   make fuzz  [ARCH=...] [SEED=n] [OPS=n] [INJECT=ppm]  the user-mode fuzzer (tests/run-fuzz.sh)
 #   make clean
 # QEMU runs under TCG (software emulation). KVM=1 opts in to KVM on hosts with real VT-x/AMD-V.
 
@@ -12,6 +13,9 @@ SHELL := /bin/bash
 ARCH ?= x86_64
 MEM  ?= 256M
 KVM  ?= 0
+# KCMDLINE: extra kernel command-line words, baked into an image named with IMAGE_TAG (make fuzz)
+KCMDLINE  ?=
+IMAGE_TAG ?=
 # BENCH=1: the benchmark kernel (no self-tests, MM_DEBUG off), built under build/<arch>-bench
 BENCH ?= 0
 
@@ -132,6 +136,13 @@ $(USER_DIR)/scenarios.o: $(USER_DIR)/scenarios.S
 $(USER_DIR)/scenario_run.bin: $(USER_DIR)/scenarios.o
 $(USER_DIR)/scenario_run.bin: USER_EXTRA_OBJS := $(USER_DIR)/scenarios.o
 
+# The fuzzer (tests/user/fuzz.c) links its model and generators from tests/user/fuzz/.
+$(USER_DIR)/fuzz/%.o: tests/user/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+$(USER_DIR)/fuzz.bin: $(USER_DIR)/fuzz/model.o
+$(USER_DIR)/fuzz.bin: USER_EXTRA_OBJS := $(USER_DIR)/fuzz/model.o
+
 # The table of embedded programs (kernel/user_program.h describes it).
 $(USER_DIR)/programs.S: $(patsubst %,$(USER_DIR)/%.bin,$(USER_PROGS)) Makefile
 	@mkdir -p $(dir $@)
@@ -145,9 +156,9 @@ $(USER_DIR)/programs.S: $(patsubst %,$(USER_DIR)/%.bin,$(USER_PROGS)) Makefile
 $(OBJ)/user_programs.S.o: $(USER_DIR)/programs.S
 	@mkdir -p $(dir $@)
 	$(CC) $(ASFLAGS) -c $< -o $@
--include $(wildcard $(USER_DIR)/*.d $(USER_DIR)/lib/*.d)
+-include $(wildcard $(USER_DIR)/*.d $(USER_DIR)/lib/*.d $(USER_DIR)/fuzz/*.d)
 
-.PHONY: all kernel image run test debug bench clean deps host-test print-qemu compile_commands.json
+.PHONY: all kernel image run test debug bench fuzz clean deps host-test print-qemu compile_commands.json
 .DEFAULT_GOAL := all
 
 all: kernel compile_commands.json
@@ -205,6 +216,11 @@ host-test:
 # make bench: all arches unless ARCH was given; benchmarks, never tests.
 bench: deps
 	tests/run-bench.sh $(TEST_ARCHES)
+
+# make fuzz: one long fuzz run per arch (all unless ARCH was given), one at a time; SEED (default:
+# random), OPS (default 1000000), INJECT (failures per million allocations, default 0).
+fuzz: deps
+	SEED="$(SEED)" OPS="$(OPS)" INJECT="$(INJECT)" tests/run-fuzz.sh $(TEST_ARCHES)
 
 # compile_commands.json for the current ARCH, written without wrapping the compiler.
 compile_commands.json:

@@ -15,6 +15,8 @@
 #include "scheme/memory.h"
 
 #define LONG_MAX_VALUE ((long)(~0ul >> 1))
+#include "mm/alloc_inject.h"
+#include "tests/ktest/fuzz.h"
 
 /* Prints LEN bytes of user memory at BUF on the console. */
 static long sys_debug_write(uintptr_t buf, size_t len)
@@ -208,6 +210,25 @@ static long sys_cycles_hz(uintptr_t out)
 	return 0;
 }
 
+static long current_pid(void)
+{
+	return proc_current()->pid;
+}
+
+/* SYS_INJECT (kernel/syscall_numbers.h): failure injection scoped to the calling process, and
+ * the fuzz run's parameters. */
+static long sys_inject(unsigned long op, unsigned long a, unsigned long b)
+{
+	switch (op) {
+	case INJECT_OFF:        alloc_inject_off(); return 0;
+	case INJECT_EVERY:      alloc_inject_scope(current_pid, current_pid()); alloc_inject_every(a); return 0;
+	case INJECT_RANDOM:     alloc_inject_scope(current_pid, current_pid()); alloc_inject_random(a, (uint32_t)b); return 0;
+	case INJECT_FAILURES:   return (long)(a ? alloc_inject_failures_kind(a - 1) : alloc_inject_failures());
+	case INJECT_FUZZ_PARAM: return fuzz_param(a, b);
+	default:                return -EINVAL;
+	}
+}
+
 void syscall_dispatch(struct trap_frame *tf)
 {
 	unsigned long a[ARCH_SYSCALL_ARGS];
@@ -239,6 +260,7 @@ void syscall_dispatch(struct trap_frame *tf)
 	case SYS_SCHEME_REPLY:  r = sys_scheme_op((long)a[0], true, a[1], (long)a[2]); break;
 	case SYS_NS_RESTRICT:   r = sys_ns_restrict(a[0], a[1]); break;
 	case SYS_VIRT_TO_PHYS:  r = memory_sys_virt_to_phys(a[0], a[1]); break;
+	case SYS_INJECT:        r = sys_inject(a[0], a[1], a[2]); break;
 	default:                r = -ENOSYS; break;
 	}
 	arch_syscall_set_result(tf, r);

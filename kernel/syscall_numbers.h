@@ -26,6 +26,25 @@
 #define SYS_SCHEME_REPLY  22   /* (int scheme_fd, uint32_t tag, long result) -> 0 or -errno */
 #define SYS_VIRT_TO_PHYS  23   /* (void *addr, uint64_t *phys) -> 0 or -errno (MAP_PHYS_CONTIGUOUS) */
 #define SYS_NS_RESTRICT   24   /* (const char *names, size_t len) -> 0: namespace &= names (comma list) */
-#define SYS_COUNT         25
+#define SYS_INJECT        25   /* (op INJECT_*, a, b) -> see below (for tests: fault injection, fuzz) */
+#define SYS_COUNT         26
+
+/* SYS_INJECT operations (mm/alloc_inject.h). The modes apply to the calling process only. */
+#define INJECT_OFF        0    /* () -> 0: injection off */
+#define INJECT_EVERY      1    /* (n) -> 0: every Nth allocation of the caller fails */
+#define INJECT_RANDOM     2    /* (seed, per_million) -> 0: each of the caller's allocations fails
+				* with probability per_million / 10^6, reproducibly from seed */
+#define INJECT_FAILURES   3    /* (kind INJECT_KIND_*) -> failures injected since the mode was set */
+#define INJECT_KIND_ALL     0
+#define INJECT_KIND_FRAME   1  /* user frames and page-table frames (frame_alloc) */
+#define INJECT_KIND_KMALLOC 2  /* kernel objects: grant nodes, address spaces, ... */
+#define INJECT_FUZZ_PARAM 4    /* (index FUZZ_PARAM_*, shift) -> bits [shift, shift + 16) of the
+				* fuzz run's parameter (tests/ktest/fuzz.h), or -ENOENT */
+#define FUZZ_PARAM_SEED   0
+#define FUZZ_PARAM_OPS    1
+#define FUZZ_PARAM_INJECT 2    /* per-million failure probability, 0 = no injection */
+#define FUZZ_PARAM_CHECK  3    /* SYS_CHECK every that many ops */
+#define FUZZ_PARAM_TRACE  4    /* print every op from op TRACE - 1 on (0: none) */
+#define FUZZ_PARAM_COUNT  5
 
 #endif

@@ -212,7 +212,7 @@ static void slab_free_locked(struct kheap_page *pg, void *ptr)
 void *kmalloc(size_t size)
 {
 	if (size == 0 || size > (size_t)SECTION_MAX_FRAMES * FRAME_SIZE - KHEAP_HDR ||
-	    alloc_inject_should_fail())
+	    alloc_inject_should_fail_kind(ALLOC_INJECT_KMALLOC))
 		return NULL;
 	void *ptr = NULL;
 	unsigned long irq = spin_lock_irqsave(&kheap_lock);

@@ -73,6 +73,12 @@ for run in "${runs[@]}"; do
 done
 wait
 
+# The fuzz runs of a log (tests/ktest/fuzz_test.c): fixed seeds, and the fresh random seed to
+# replay with `make fuzz` if it failed.
+fuzz_lines() {
+	grep -a '^fuzz: \(fresh random seed\|seed .* result\)' "$1" | tr -d '\r' | sed 's/^/    /'
+}
+
 for run in "${runs[@]}"; do
 	arch=${run%%:*} mem=${run#*:}
 	log="$out/$arch-$mem.log"
@@ -84,12 +90,14 @@ for run in "${runs[@]}"; do
 	total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
 	if [ $ok -eq 0 ]; then
 		printf '%-8s %-5s %3d passed, %d failed  (%ss)\n' "$arch" "$mem" "$p" "$f" "$secs"
+		fuzz_lines "$log"
 	else
 		# A broken boot counts as one more failure even when no test said "not ok".
 		[ "$f" -gt 0 ] || total_fail=$((total_fail + 1))
 		bad=1
 		printf '%-8s %-5s %3d passed, %d failed  (%ss) FAILED:%s\n' "$arch" "$mem" "$p" "$f" "$secs" "$problems"
-		grep -E 'not ok|PANIC|# .*:[0-9]+:' "$log" | head -n 20 | sed 's/^/    /'
+		grep -aE 'not ok|PANIC|# .*:[0-9]+:|fuzz: FAIL|fuzz: replay' "$log" | head -n 20 | sed 's/^/    /'
+		fuzz_lines "$log"
 		echo "    log: $log"
 	fi
 done

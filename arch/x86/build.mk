@@ -60,17 +60,17 @@ ifeq ($(X86_MODE),32)
 ARCH_SRCS += arch/x86/32/divdi3.c
 endif
 
-IMAGE := $(BUILD)/kernel-$(MEM).iso
+IMAGE := $(BUILD)/kernel-$(MEM)$(IMAGE_TAG).iso
 QEMU_FLAGS := -M pc -cpu max -m $(MEM) -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom $(IMAGE) -boot d
 
 # The ISO: the kernel without debug sections (GRUB would copy them into RAM) and a grub.cfg
 # for this MEM. (The top-level Makefile defines KERNEL only after including this file, hence
 # the spelled-out path in the prerequisites.)
-X86_ISO_DIR := $(BUILD)/iso-$(MEM)
+X86_ISO_DIR := $(BUILD)/iso-$(MEM)$(IMAGE_TAG)
 $(IMAGE): $(BUILD)/kernel.elf boot/grub-x86.cfg arch/x86/build.mk
 	@rm -rf $(X86_ISO_DIR) && mkdir -p $(X86_ISO_DIR)/boot/grub
 	$(OBJCOPY) --strip-debug $(KERNEL) $(X86_ISO_DIR)/boot/kernel.elf
-	sed 's/@MEM@/$(MEM)/g' boot/grub-x86.cfg > $(X86_ISO_DIR)/boot/grub/grub.cfg
+	sed -e 's/@MEM@/$(MEM)/g' -e 's/@CMDLINE@/$(KCMDLINE)/g' boot/grub-x86.cfg > $(X86_ISO_DIR)/boot/grub/grub.cfg
 	grub-mkrescue -d /usr/lib/grub/i386-pc -o $@ $(X86_ISO_DIR) >$(BUILD)/grub-mkrescue.log 2>&1 \
 		|| { cat $(BUILD)/grub-mkrescue.log; exit 1; }

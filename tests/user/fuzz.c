@@ -1,0 +1,578 @@
+/* The user-mode fuzzer (issue 8): random mmap/munmap/mprotect/fork/exit/waitpid, syscalls with
+ * buffers (SYS_DEBUG_WRITE, SYS_WAITPID's status, SYS_CYCLES_HZ's pointer) and reads, writes and
+ * executions of memory, with arguments hostile as often as sane, every result checked against a
+ * model of what this process must see. Parameters come from the kernel (SYS_INJECT's
+ * INJECT_FUZZ_PARAM, set by tests/ktest/fuzz_test.c): seed, op count, injection per million,
+ * check interval. Everything follows from the seed: op N draws from a generator seeded with
+ * (seed, N), so `make fuzz SEED=s OPS=N+1` replays a failure at op N.
+ *
+ * Processes. The spawned process is the root: it maps the mailbox (MAP_SHARED, inherited by all)
+ * and forks a worker that runs the ops; it never runs ops or injection itself. A worker's fork op
+ * makes a child that continues the op sequence (the fork is its op), may fork in turn (depth <=
+ * MAX_DEPTH) and exits at an exit op; its parent waits for it at once. So exactly one process
+ * runs ops at any time, and the model stays exact:
+ *  - the model of the mappings (regions[]) and of private page contents (priv[]) lives in the
+ *    process's private memory, so fork copies it exactly as the kernel copies the pages, and
+ *    nothing the child does changes the parent's copy (nor, as CoW must ensure, its pages);
+ *  - contents of MAP_SHARED pages live in the mailbox, keyed by (object, address): every sharer
+ *    maps an object page at the same address (there is no mremap), and whoever writes updates it;
+ *  - the parent resumes only after the child is gone, and continues at the op after the child's
+ *    last (mailbox.op).
+ * With injection on (FUZZ_PARAM_INJECT), each process running ops puts only itself under
+ * SYS_INJECT (the kernel scopes it to the caller's pid). Then, and only then, a syscall may also
+ * return -ENOMEM (nothing changed), a syscall with a buffer -EFAULT, and a process may be killed
+ * with status 137; a killed worker's ops go on in a new worker forked by the root (or its parent
+ * continues), and no other outcome is accepted.
+ *
+ * Page layout of every page the fuzzer writes: [8, 32) never written (SYS_DEBUG_WRITE source,
+ * prints nothing), 32 waitpid status target, [40, 48) SYS_CYCLES_HZ target, 48 a return stub
+ * (executed by exec ops), and 16 sample words at 64 + 256 i carrying the page's stamp. */
+#include "tests/user/fuzz/fuzz.h"
+#include "kernel/errno.h"
+
+/* Per process (copied by fork), besides the model. */
+static uint64_t seed;
+static unsigned long total_ops, ppm, check_every, cur_op, trace_from;
+#define TRACE(...) do { if (trace_from && cur_op + 1 >= trace_from) u_printf(__VA_ARGS__); } while (0)
+static int depth, failures;
+static bool inject_on, exit_now;
+static uint64_t hz;
+
+/* Reports a failed check of the current op (the op number replays it) and counts it. */
+static void fail(const char *what, unsigned long long want, unsigned long long got)
+{
+	u_printf("fuzz: FAIL at op %lu (seed %llu, pid %ld, depth %d): %s: expected %#llx, got %#llx\n",
+		 cur_op, (unsigned long long)seed, u_getpid(), depth, what, want, got);
+	failures++;
+}
+
+/* ---- Checking results ---- */
+
+/* Checks a syscall result GOT against WANT; with injection on, -ENOMEM (and -EFAULT when
+ * EFAULT_OK, a syscall copying a buffer) is also accepted in place of WANT. Returns whether the
+ * syscall did what WANT says (so the model follows). */
+static bool check_result(const char *what, long want, long got, bool efault_ok)
+{
+	if (got == want)
+		return true;
+	if (inject_on && got == -ENOMEM) {
+		mb->enomem++;
+		return false;
+	}
+	if (inject_on && efault_ok && got == -EFAULT && want >= 0) {
+		mb->efault_injected++;
+		return false;
+	}
+	fail(what, (unsigned long long)want, (unsigned long long)got);
+	return false;
+}
+
+/* Adds the failures injected since the mode was last set to the totals. */
+static void inject_count(void)
+{
+	mb->injected += (unsigned long)sys2(SYS_INJECT, INJECT_FAILURES, INJECT_KIND_ALL);
+	mb->injected_kmalloc += (unsigned long)sys2(SYS_INJECT, INJECT_FAILURES, INJECT_KIND_KMALLOC);
+}
+
+/* Puts this process (alone) under random allocation failures, seeded from the op, if asked. */
+static void inject_enable(void)
+{
+	if (!ppm)
+		return;
+	inject_count();
+	sys3(SYS_INJECT, INJECT_RANDOM, (long)(seed * 31 + cur_op * 7 + (uint64_t)depth), (long)ppm);
+	inject_on = true;
+}
+
+/* ---- Memory accesses ---- */
+
+struct access { uintptr_t page; uint32_t stamp; unsigned long got[SAMPLES]; };
+
+/* Returns sample word I of a page with STAMP (0: a page never written, all zero). */
+static unsigned long sample(uint32_t stamp, unsigned i)
+{
+	return stamp ? (unsigned long)((stamp * 0x9e3779b97f4a7c15ull) >> 7) + i * 0x01000193ul : 0;
+}
+
+/* Reads the sample words of a->page into a->got (run under u_try). */
+static void do_read(void *arg)
+{
+	struct access *a = arg;
+	for (unsigned i = 0; i < SAMPLES; i++)
+		a->got[i] = *(volatile unsigned long *)(a->page + OFF_SAMPLE + 256 * i);
+}
+
+/* Writes a->stamp's sample words and the return stub into a->page (run under u_try). */
+static void do_write(void *arg)
+{
+	struct access *a = arg;
+	for (unsigned i = 0; i < SAMPLES; i++)
+		*(volatile unsigned long *)(a->page + OFF_SAMPLE + 256 * i) = sample(a->stamp, i);
+#if defined(__aarch64__)
+	*(volatile uint32_t *)(a->page + OFF_CODE) = 0xd65f03c0;     /* ret */
+#else
+	*(volatile uint8_t *)(a->page + OFF_CODE) = 0xc3;            /* ret */
+#endif
+}
+
+/* Executes the return stub; relies on QEMU (TCG) keeping instruction fetches coherent with the
+ * stores that wrote it (EL0 may not clean caches on aarch64). */
+static void do_exec(void *arg)
+{
+	struct access *a = arg;
+	((void (*)(void))(a->page + OFF_CODE))();
+}
+
+/* Returns a page to access: mostly one of our regions, else NULL, kernel, top or random. */
+static uintptr_t pick_page(void)
+{
+	switch (below(12)) {
+	case 0: return 0;
+	case 1: return KERNEL_ADDR;
+	case 2: return USER_TOP - PAGE;
+	case 3: return ARENA_BASE + below(ARENA_PAGES) * PAGE;
+	case 4: return (uintptr_t)(rnd() % (USER_TOP / PAGE)) * PAGE;
+	default: return random_region_page(false);
+	}
+}
+
+/* Reads, writes or executes (KIND) one page and checks fault or contents against the model. */
+static void op_access(int kind)
+{
+	struct access a = { .page = pick_page() };
+	int r = region_at(a.page);
+	bool reserved = r >= 0 && regions[r].kind == R_RESERVED;
+	if (reserved && kind != A_READ)
+		return;
+	uint32_t now = r >= 0 && !reserved ? stamp_of(r, a.page) : 0;
+	if (kind == A_EXEC && allows(r, A_EXEC) && now == 0)
+		kind = A_READ;                         /* nothing to run there */
+	bool ok = allows(r, kind);
+	uint32_t *slot = NULL;
+	if (kind == A_WRITE && ok && !(slot = stamp_slot(r, a.page, true))) {
+		if (depth == 1 && regions[r].kind == R_SHARED)
+			shared_gc();
+		mb->skipped++;
+		return;                                /* stamp table full */
+	}
+	a.stamp = (uint32_t)rnd() | 1;
+	TRACE("fuzz: op %lu: %s page %#lx (region %d prot %d, stamp %#x)\n", cur_op,
+	      kind == A_READ ? "read" : kind == A_WRITE ? "write" : "exec", (unsigned long)a.page, r,
+	      r >= 0 ? regions[r].prot : -1, now);
+	uintptr_t addr = 0;
+	int access = -1;
+	bool faulted = u_try(kind == A_READ ? do_read : kind == A_WRITE ? do_write : do_exec, &a, &addr,
+			     &access);
+	static const char *const names[] = { "read faults", "write faults", "exec faults" };
+	if (faulted != !ok) {
+		fail(names[kind], !ok, faulted);
+		return;
+	}
+	if (faulted) {
+		mb->faults++;
+		uintptr_t want = a.page + (kind == A_EXEC ? OFF_CODE : OFF_SAMPLE);
+		if (addr != want)
+			fail("fault address", want, addr);
+		if (access != kind)
+			fail("fault access", (unsigned)kind, (unsigned)access);
+		return;
+	}
+	if (kind == A_WRITE)
+		*slot = a.stamp;
+	mb->written += kind == A_WRITE;
+	mb->executed += kind == A_EXEC;
+	mb->verified += kind == A_READ && !reserved;
+	if (kind == A_READ && !reserved)
+		for (unsigned i = 0; i < SAMPLES; i++)
+			if (a.got[i] != sample(now, i)) {
+				fail("page contents (word i of the page's stamp)", sample(now, i), a.got[i]);
+				return;
+			}
+}
+
+/* ---- Syscalls ---- */
+
+/* mmap with generated arguments; checks the errno or the exact address the kernel picks. */
+static void op_mmap(void)
+{
+	uintptr_t addr = gen_addr();
+	size_t len = gen_len();
+	unsigned prot = gen_prot(), flags = gen_flags();
+	unsigned type = flags & MAP_TYPE;
+	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	size_t size = 0;
+	uintptr_t at = addr;
+	long want = 0;
+	if (len == 0)
+		want = -EINVAL;
+	else if (len > USER_TOP - USER_BASE)
+		want = -ENOMEM;
+	else if ((type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) ||
+		 (type == MAP_SHARED_VALIDATE && (flags & ~MAP_KNOWN)) || (prot & ~PROT_MASK))
+		want = -EINVAL;
+	else if (!(flags & MAP_ANONYMOUS))
+		want = -EBADF;
+	else {
+		size = (len + PAGE - 1) & ~(PAGE - 1);
+		if (fixed) {
+			if (addr & (PAGE - 1))
+				want = -EINVAL;
+			else if (addr < USER_BASE)
+				want = -EPERM;
+			else if (addr >= USER_TOP || size > USER_TOP - addr)
+				want = -ENOMEM;
+			else if ((flags & MAP_FIXED_NOREPLACE) && overlaps(addr, addr + size, -1))
+				want = -EEXIST;
+			else if (overlaps(addr, addr + size, R_RESERVED))
+				return;                  /* would replace the fuzzer's own memory */
+		} else if (!find_free(addr, size, &at)) {
+			want = -ENOMEM;
+		}
+	}
+	if (want == 0 && nregions > MAX_REGIONS - 4)
+		return;
+	TRACE("fuzz: op %lu: mmap(%#lx, %#lx, %#x, %#x) want %ld at %#lx\n", cur_op, (unsigned long)addr,
+	      (unsigned long)len, prot, flags, want, (unsigned long)at);
+	long got = sys_call(SYS_MMAP, (long)addr, (long)len, prot, flags, -1, 0);
+	if ((unsigned long)got < -4096ul) {         /* an address */
+		if (want != 0 || (uintptr_t)got != at) {
+			fail("mmap result", want ? (unsigned long)want : at, (unsigned long)got);
+			return;
+		}
+	} else if (!check_result("mmap errno", want ? want : (long)at, got, false) || want) {
+		return;
+	}
+	bool shared = type != MAP_PRIVATE;
+	model_remove(at, at + size);
+	model_insert(at, at + size, prot, shared ? R_SHARED : R_PRIVATE, shared ? ++mb->next_obj : 0);
+	mb->mapped++;
+}
+
+/* munmap or mprotect of a generated range. */
+static void op_unmap_protect(bool protect)
+{
+	uintptr_t addr = gen_addr();
+	size_t len = gen_len();
+	unsigned prot = gen_prot();
+	if (below(4) == 0) {                        /* a whole region, a sane case worth having */
+		struct region *g = &regions[below(nregions)];
+		addr = g->start;
+		len = g->end - g->start;
+	}
+	long want = 0;
+	uintptr_t end = 0;
+	if (protect) {
+		if ((addr & (PAGE - 1)) || (prot & ~PROT_MASK))
+			want = -EINVAL;
+		else if (len == 0)
+			want = 0;
+		else if (addr >= USER_TOP || len > USER_TOP - addr)
+			want = -ENOMEM;
+		else {
+			end = addr + ((len + PAGE - 1) & ~(PAGE - 1));
+			if (!covered(addr, end))
+				want = -ENOMEM;
+		}
+	} else {
+		if ((addr & (PAGE - 1)) || len == 0 || addr > USER_TOP || len > USER_TOP - addr)
+			want = -EINVAL;
+		else
+			end = addr + ((len + PAGE - 1) & ~(PAGE - 1));
+	}
+	if (want == 0 && end && overlaps(addr, end, R_RESERVED))
+		return;                                  /* would change the fuzzer's own memory */
+	if (want == 0 && nregions > MAX_REGIONS - 4)
+		return;
+	TRACE("fuzz: op %lu: %s(%#lx, %#lx, %#x) want %ld\n", cur_op, protect ? "mprotect" : "munmap",
+	      (unsigned long)addr, (unsigned long)len, prot, want);
+	long got = protect ? u_mprotect((void *)addr, len, prot) : u_munmap((void *)addr, len);
+	if (!check_result(protect ? "mprotect" : "munmap", want, got, false) || want || !end)
+		return;
+	if (protect)
+		model_protect(addr, end, prot), mb->protected++;
+	else
+		model_remove(addr, end), mb->unmapped++;
+}
+
+/* SYS_CYCLES_HZ into a generated pointer: 0 and the value there, or -EFAULT. */
+static void op_cycles_hz(void)
+{
+	uintptr_t p = gen_out_ptr(sizeof(uint64_t), OFF_HZ);
+	bool ok = range_allows(p, sizeof(uint64_t), A_WRITE);
+	TRACE("fuzz: op %lu: cycles_hz(%#lx) ok %d\n", cur_op, (unsigned long)p, ok);
+	long got = sys1(SYS_CYCLES_HZ, (long)p);
+	if (!check_result("cycles_hz", ok ? 0 : -EFAULT, got, true) || !ok)
+		return;
+	uint64_t v;
+	memcpy(&v, (const void *)p, sizeof(v));
+	if (v != hz)
+		fail("cycles_hz value written", hz, v);
+}
+
+/* SYS_DEBUG_WRITE of a generated buffer (its bytes are zero: nothing is printed). */
+static void op_debug_write(void)
+{
+	uintptr_t buf;
+	size_t len;
+	switch (below(6)) {
+	case 0: buf = gen_addr(); len = gen_len(); break;
+	case 1: buf = random_region_page(false) + PAGE - 8; len = 16; break;  /* straddles */
+	case 2: buf = USER_TOP - 4; len = below(2) ? 4 : 8; break;
+	default: buf = random_region_page(false) + OFF_DEBUG; len = below(25); break;
+	}
+	long want = range_allows(buf, len, A_READ) ? (long)len : -EFAULT;
+	if (want > 0 && (len > 64 || overlaps(buf, buf + len, R_RESERVED) || *(const char *)buf))
+		return;         /* would print our code or text: the console prints up to a NUL */
+	TRACE("fuzz: op %lu: debug_write(%#lx, %#lx) want %ld\n", cur_op, (unsigned long)buf,
+	      (unsigned long)len, want);
+	long got = sys2(SYS_DEBUG_WRITE, (long)buf, (long)len);
+	check_result("debug_write", want, got, true);
+}
+
+/* waitpid without children: -ECHILD whatever the arguments. */
+static void op_waitpid_none(void)
+{
+	static const long pids[] = { -1, 0, 1, -2, 12345 };
+	long pid = below(6) ? pids[below(5)] : (long)rnd();
+	if (pid == -1 || pid > 0)
+		pid = below(2) ? -1 : pid;
+	long got = u_waitpid(pid, (int *)gen_out_ptr(sizeof(int), OFF_STATUS));
+	check_result("waitpid without children", -ECHILD, got, false);
+}
+
+/* Ends this process: the last check at depth 1, the clean-exit note in the mailbox, exit. */
+static __attribute__((noreturn)) void finish(void)
+{
+	if (!failures && depth == 1) {
+		long problems = u_check();
+		if (problems)
+			fail("SYS_CHECK at the end", 0, (unsigned long)problems);
+	}
+	if (inject_on) {                 /* from here on, an injected kill would look like a clean exit */
+		inject_count();
+		sys1(SYS_INJECT, INJECT_OFF);
+	}
+	mb->exit_status = failures;
+	mb->exit_pid = u_getpid();
+	mb->exit_valid = 1;
+	u_exit(failures);
+}
+
+/* Checks how child PID ended: STATUS (when KNOWN) against what the mailbox says. */
+static void check_child(long pid, int status, bool known)
+{
+	bool clean = mb->exit_valid && mb->exit_pid == pid;
+	int want = mb->exit_status;
+	mb->exit_valid = 0;
+	if (clean && want != 0) {
+		u_printf("fuzz: child %ld failed (see above)\n", pid);
+		failures++;
+	} else if (clean && known && status != want) {
+		fail("child's exit status", (unsigned)want, (unsigned)status);
+	} else if (!clean && !(inject_on && (!known || status == KILLED_OOM))) {
+		fail("child died with status", KILLED_OOM, (unsigned)status);
+	} else if (!clean) {
+		mb->kills++;                             /* everything it held must be back in order */
+		mb->checks++;
+		long problems = u_check();
+		if (problems)
+			fail("SYS_CHECK after an OOM kill", 0, (unsigned long)problems);
+	}
+}
+
+/* fork populates every page of every MAP_SHARED mapping first (mm/fork.c, the seed's rule), so
+ * forking with a huge one runs out of memory by design: the fuzzer forks only while its shared
+ * mappings add up to at most MAX_SHARED_FORK pages. */
+#define MAX_SHARED_FORK 2048
+static void op_fork(void)
+{
+	unsigned long shared_pages = 0;
+	for (unsigned i = 0; i < nregions; i++)
+		if (regions[i].kind == R_SHARED)
+			shared_pages += (regions[i].end - regions[i].start) / PAGE;
+	if (depth >= MAX_DEPTH || shared_pages > MAX_SHARED_FORK)
+		return;
+	/* the status pointer: our own mailbox word (shared and populated, so the kernel's store
+	 * cannot fail), or a generated one */
+	uintptr_t p = below(2) ? (uintptr_t)&mb->wait_status : gen_out_ptr(sizeof(int), OFF_STATUS);
+	bool ok = p == 0 || p == (uintptr_t)&mb->wait_status || range_allows(p, sizeof(int), A_WRITE);
+	long any = (long)below(2);
+	mb->exit_valid = 0;
+	TRACE("fuzz: op %lu: fork at depth %d, status at %#lx\n", cur_op, depth, (unsigned long)p);
+	long waited;
+	long pid = fork_and_wait(p, any, &waited);
+	if (pid == 0) {
+		depth++;
+		inject_enable();
+		return;                                  /* the child runs the next ops */
+	}
+	if (pid < 0) {
+		check_result("fork", 1, pid, false);
+		return;
+	}
+	mb->forks++;
+	int status = -1;
+	if (ok && p)
+		memcpy(&status, (const void *)p, sizeof(status));
+	if (waited != (ok ? pid : -EFAULT) && !(inject_on && waited == -EFAULT && ok && p)) {
+		fail("waitpid for the child", (unsigned long)(ok ? pid : -EFAULT), (unsigned long)waited);
+		return;
+	}
+	check_child(pid, status, ok && p && waited == pid);
+	cur_op = mb->op;                               /* go on after the child's last op */
+	inject_enable();                               /* the child had it; now this process again */
+}
+
+/* Runs one op, drawn from the op's generator. */
+static void one_op(void)
+{
+	unsigned k = (unsigned)below(100);
+	if (k < 14)
+		op_mmap();
+	else if (k < 22 || nregions > 48)
+		op_unmap_protect(false);
+	else if (k < 32)
+		op_unmap_protect(true);
+	else if (k < 52)
+		op_access(A_READ);
+	else if (k < 72)
+		op_access(A_WRITE);
+	else if (k < 78)
+		op_access(A_EXEC);
+	else if (k < 82)
+		op_cycles_hz();
+	else if (k < 86)
+		op_debug_write();
+	else if (k < 88)
+		op_waitpid_none();
+	else if (k < 90) {
+		long got = sys0(1000 + (long)below(100000));
+		check_result("unknown syscall", -ENOSYS, got, false);
+	} else if (k < 92)
+		op_fork();
+	else if (k < 96 && depth > 1)
+		exit_now = true;
+	else
+		op_access(A_READ);
+}
+
+/* Runs ops from FIRST on; never returns. */
+static __attribute__((noreturn)) void run_ops(unsigned long first)
+{
+	depth = 1;
+	cur_op = first;
+	inject_enable();
+	for (cur_op = first; cur_op < total_ops && !failures && !exit_now; cur_op++) {
+		mb->op = cur_op;
+		rng = seed ^ (cur_op * 0xd1342543de82ef95ull);
+		rnd();
+		if (check_every && cur_op % check_every == 0) {
+			mb->checks++;
+			long problems = u_check();
+			if (problems)
+				fail("SYS_CHECK (see the check: lines above)", 0, (unsigned long)problems);
+		}
+		TRACE("fuzz: op %lu: depth %d, %u regions, %ld free frames\n", cur_op, depth, nregions,
+		      u_free_frames());
+		one_op();
+	}
+	finish();
+}
+
+/* Returns fuzz parameter INDEX (FUZZ_PARAM_*) from the kernel, 0 if unset. */
+static uint64_t param(unsigned index)
+{
+	uint64_t v = 0;
+	for (unsigned shift = 0; shift < 64; shift += 16) {
+		long part = sys3(SYS_INJECT, INJECT_FUZZ_PARAM, index, shift);
+		if (part < 0)
+			return 0;
+		v |= (uint64_t)part << shift;
+	}
+	return v;
+}
+
+/* Adds the mapping around VA (probed page by page in direction STEP) as reserved. */
+static void reserve_probe(uintptr_t va, long step)
+{
+	uintptr_t lo = va, hi = va + PAGE;
+	for (;;) {
+		uintptr_t next = step > 0 ? hi : lo - PAGE;
+		void *m = u_mmap((void *)next, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE);
+		if (!u_mmap_failed(m)) {
+			u_munmap(m, PAGE);
+			break;
+		}
+		if (step > 0)
+			hi += PAGE;
+		else
+			lo -= PAGE;
+	}
+	model_insert(lo, hi, PROT_READ | PROT_WRITE, R_RESERVED, 0);
+}
+
+/* The root: parameters, the reserved regions, the mailbox, then workers until every op ran. */
+int user_main(void)
+{
+	seed = param(FUZZ_PARAM_SEED);
+	total_ops = (unsigned long)param(FUZZ_PARAM_OPS);
+	ppm = (unsigned long)param(FUZZ_PARAM_INJECT);
+	check_every = (unsigned long)param(FUZZ_PARAM_CHECK);
+	trace_from = (unsigned long)param(FUZZ_PARAM_TRACE);
+	u_printf("fuzz: seed %llu ops %lu inject %lu ppm check every %lu ops\n",
+		 (unsigned long long)seed, total_ops, ppm, check_every);
+	reserve_probe(0x400000, 1);                    /* the program image */
+	reserve_probe(STACK_TOP - PAGE, -1);           /* the stack */
+	mb = u_mmap(NULL, MAILBOX_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
+	if (u_mmap_failed(mb))
+		return 100;
+	memset(mb, 0, MAILBOX_BYTES);
+	model_insert((uintptr_t)mb, (uintptr_t)mb + MAILBOX_BYTES, PROT_READ | PROT_WRITE, R_RESERVED, 0);
+	if (sys1(SYS_CYCLES_HZ, (long)&hz) != 0)
+		return 101;
+	u_try(do_read, &(struct access){ .page = ARENA_BASE }, NULL, NULL);   /* registers the upcall */
+	long free0 = u_free_frames();
+	unsigned long next = 0;
+	while (next < total_ops && !failures) {
+		mb->exit_valid = 0;
+		mb->op = next;                           /* a worker killed before its first op skips it */
+		long pid = u_fork();
+		if (pid == 0)
+			run_ops(next);
+		if (pid < 0) {
+			fail("root fork", 1, (unsigned long)pid);
+			break;
+		}
+		int status = -1;
+		if (u_waitpid(pid, &status) != pid)
+			fail("root waitpid", (unsigned long)pid, 0);
+		inject_on = ppm != 0;                    /* the worker ran with it */
+		cur_op = mb->op;
+		check_child(pid, status, true);
+		inject_on = false;
+		next = mb->op + 1;
+	}
+	cur_op = mb->op;
+	if (ppm) {
+		inject_count();
+		sys1(SYS_INJECT, INJECT_OFF);
+	}
+	long problems = u_check();
+	long free1 = u_free_frames();
+	if (!failures && problems)
+		fail("SYS_CHECK after all processes exited", 0, (unsigned long)problems);
+	if (!failures && free1 != free0)
+		fail("free frames after all processes exited", (unsigned long)free0, (unsigned long)free1);
+	u_printf("fuzz: %s seed %llu: %lu ops, %lu forks, %lu OOM kills, %lu -ENOMEM, %lu injected "
+		 "-EFAULT, %lu injected failures (%lu kmalloc), %lu expected faults, %lu checks\n",
+		 failures ? "FAIL" : "PASS", (unsigned long long)seed, failures ? mb->op + 1 : total_ops,
+		 mb->forks, mb->kills, mb->enomem, mb->efault_injected, mb->injected,
+		 mb->injected_kmalloc, mb->faults, mb->checks);
+	u_printf("fuzz: succeeded: %lu mmap, %lu munmap, %lu mprotect, %lu pages written, %lu read "
+		 "and verified, %lu executed\n", mb->mapped, mb->unmapped, mb->protected, mb->written,
+		 mb->verified, mb->executed);
+	if (failures)
+		u_printf("fuzz: replay: make fuzz SEED=%llu OPS=%lu INJECT=%lu\n",
+			 (unsigned long long)seed, mb->op + 1, ppm);
+	return failures;
+}

@@ -1,0 +1,105 @@
+/* The user-mode fuzzer's shared parts (tests/user/fuzz.c is the program): the layout constants,
+ * the model of the mappings and page contents, the argument generators and fork_and_wait, in
+ * tests/user/fuzz/model.c. One process runs ops at a time; the model is that process's own. */
+#ifndef TESTS_USER_FUZZ_FUZZ_H
+#define TESTS_USER_FUZZ_FUZZ_H
+
+#include "tests/user/lib/ulib.h"
+
+#if defined(__x86_64__)
+#define USER_TOP    0x7ffffffff000ul
+#define KERNEL_ADDR 0xffffffff80100000ul
+#elif defined(__i386__)
+#define USER_TOP    0xc0000000ul
+#define KERNEL_ADDR 0xc0100000ul
+#else
+#define USER_TOP    (1ul << 48)
+#define KERNEL_ADDR 0xffffffff80100000ul
+#endif
+#define USER_BASE   0x1000ul
+#define PAGE        4096ul
+#define ARENA_BASE  0x10000000ul
+#define ARENA_PAGES 64
+#define STACK_TOP   0x7ff00000ul       /* kernel/proc.c: the user stack ends here */
+#define MAX_REGIONS 96
+#define MAX_PRIV    768
+#define MAX_SHARED  2048
+#define MAX_DEPTH   3
+#define OFF_DEBUG   8
+#define OFF_STATUS  32
+#define OFF_HZ      40
+#define OFF_CODE    48
+#define OFF_SAMPLE  64
+#define SAMPLES     16
+#define KILLED_OOM  137                /* kernel/proc.h: PROC_KILLED_OOM */
+/* mmap flags the kernel knows (mm/mmap.c); MAP_LAZY and MAP_PHYS_CONTIGUOUS are never drawn:
+ * they belong to schemes, which the fuzzer does not cover yet. */
+#define MAP_KNOWN   (MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_NORESERVE | MAP_POPULATE | MAP_FIXED_NOREPLACE)
+#define MAP_NEVER   (MAP_LAZY | MAP_PHYS_CONTIGUOUS)
+
+enum { R_PRIVATE, R_SHARED, R_RESERVED };
+enum { A_READ, A_WRITE, A_EXEC };
+struct region { uintptr_t start, end; uint8_t prot, kind; uint32_t obj; };
+struct pstamp { uintptr_t va; uint32_t stamp; };
+struct sstamp { uint32_t obj, stamp; uintptr_t va; };
+
+struct mailbox {
+	volatile unsigned long op;            /* the op the running process is at */
+	volatile int exit_valid, exit_status; /* set by a process that exits on its own */
+	volatile long exit_pid;               /* ... and its pid */
+	volatile int wait_status;             /* a waitpid status target that cannot fault */
+	unsigned long forks, kills, enomem, efault_injected, faults, checks, injected, injected_kmalloc, skipped;
+	unsigned long mapped, unmapped, protected, written, verified, executed;   /* successes */
+	uint32_t next_obj, nshared;
+	struct sstamp shared[MAX_SHARED];
+};
+#define MAILBOX_BYTES ((sizeof(struct mailbox) + PAGE - 1) & ~(PAGE - 1))
+
+/* The model, per process (in private memory: fork copies it exactly). */
+extern struct region regions[MAX_REGIONS];   /* sorted, disjoint: every mapping of the process */
+extern unsigned nregions;
+extern struct pstamp priv[MAX_PRIV];         /* stamps of written private pages */
+extern unsigned npriv;
+extern struct mailbox *mb;                   /* shared by every fuzz process */
+extern uint64_t rng;                         /* the generator, seeded per op */
+
+/* The generator (splitmix64) and a draw in [0, N). */
+uint64_t rnd(void);
+unsigned long below(unsigned long n);
+
+/* The region containing VA, or -1; whether region R (-1: none) allows ACCESS (A_*). */
+int region_at(uintptr_t va);
+bool allows(int r, int access);
+/* Whether [ADDR, ADDR + LEN) lies in the user half without wrapping. */
+bool user_range(uintptr_t addr, size_t len);
+/* Whether every byte of [ADDR, ADDR + LEN) is mapped allowing ACCESS (vm_user_check). */
+bool range_allows(uintptr_t addr, size_t len, int access);
+/* Whether [S, E) overlaps a region of KIND (-1: any); whether it has no hole. */
+bool overlaps(uintptr_t s, uintptr_t e, int kind);
+bool covered(uintptr_t s, uintptr_t e);
+/* munmap, mmap (after model_remove) and mprotect of [S, E) in the model. */
+void model_remove(uintptr_t s, uintptr_t e);
+void model_insert(uintptr_t s, uintptr_t e, unsigned prot, int kind, uint32_t obj);
+void model_protect(uintptr_t s, uintptr_t e, unsigned prot);
+/* The stamp slot of page VA of region R (NULL: none and not CREATE, or the table is full), the
+ * stamp itself (0: never written), and the clean-up of unmapped shared objects' stamps. */
+uint32_t *stamp_slot(int r, uintptr_t va, bool create);
+uint32_t stamp_of(int r, uintptr_t va);
+void shared_gc(void);
+/* Where the kernel places SIZE bytes without MAP_FIXED; false if nowhere. */
+bool find_free(uintptr_t hint, size_t size, uintptr_t *out);
+
+/* Generators: a page of a fuzz region, an address, a length, PROT and MAP_ bits, a pointer for
+ * a syscall writing SIZE bytes (at OFF of a fuzz page when sane), hostile as often as sane. */
+uintptr_t random_region_page(bool writable_only);
+uintptr_t gen_addr(void);
+size_t gen_len(void);
+unsigned gen_prot(void);
+unsigned gen_flags(void);
+uintptr_t gen_out_ptr(size_t size, size_t off);
+
+/* fork, then at once in the parent waitpid(ANY ? -1 : child, STATUS) without a store to memory
+ * in between. Returns fork's result (0 in the child) and waitpid's in *WAITED. */
+long fork_and_wait(uintptr_t status, long any, long *waited);
+
+#endif
