@@ -8,6 +8,11 @@
 # have no Linux value. Then the frame metadata: our PageInfo (from our boot log) next to Linux's
 # struct page for the same RAM. Under TCG the cycle counter is emulated: the ratio of the two
 # kernels in one run is the figure that counts, not the absolute numbers.
+# BENCH_ICOUNT=1 runs both kernels under QEMU's -icount shift=0 instead: the virtual clock, and
+# with it the cycle counter, then advances one nanosecond per guest instruction, so the values are
+# instruction counts (x86: 1 tick = 1 instruction; aarch64, 62.5 MHz: 1 tick = 16 instructions)
+# that do not depend on how much CPU the host lends QEMU; without it the counter follows host time
+# and a loaded host inflates whatever ran while it was loaded.
 # Usage: tests/run-bench.sh [ARCH...]; BENCH_MEMS="128M 2G" overrides the sizes (default 2G,
 # which fork with 512 MiB populated needs); BENCH_LINUX=0 skips Linux. Logs: build/bench/.
 set -uo pipefail
@@ -20,6 +25,11 @@ with_linux=${BENCH_LINUX:-1}
 out=build/bench
 mkdir -p "$out"
 accel=$([ "${KVM:-0}" = 1 ] && echo KVM || echo TCG)
+icount=
+if [ "${BENCH_ICOUNT:-0}" = 1 ] && [ "${KVM:-0}" != 1 ]; then   # icount is a TCG mode
+	icount=" -icount shift=0,sleep=off"
+	accel="$accel with -icount shift=0 (counter = guest instructions, see above)"
+fi
 status=0
 start=$SECONDS
 
@@ -47,7 +57,7 @@ parse_log() {
 boot() {
 	local col=$1 side=$2 log=$3 cmd=$4 t0=$SECONDS
 	rm -f "$log"
-	eval "timeout -k 5 ${BENCH_TIMEOUT:-600} $cmd" </dev/null >/dev/null 2>&1
+	eval "timeout -k 5 ${BENCH_TIMEOUT:-600} $cmd$icount" </dev/null >/dev/null 2>&1
 	echo "$col $side: $((SECONDS - t0)) s"
 	if ! tr -d '\r' <"$log" 2>/dev/null | grep -aq '^bench: end'; then
 		echo "$col $side: the benchmark did not finish (see $log)"; status=1; return 1
