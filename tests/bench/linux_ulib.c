@@ -114,6 +114,7 @@ struct linux_timespec {
 	long tv_nsec;
 };
 
+/* A system call with up to three arguments; returns its raw result. */
 static long lsys(long nr, long a0, long a1, long a2)
 {
 	return linux_syscall(nr, a0, a1, a2, 0, 0, 0);
@@ -193,6 +194,7 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The TSC. */
 static uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;
@@ -222,6 +224,7 @@ long bench_counter_hz(uint64_t *hz)
 #define LINUX_REBOOT_MAGIC2       672274793l
 #define LINUX_REBOOT_CMD_POWER_OFF 0x4321fedcl
 
+/* The init's body (called by _start): never returns; powers the machine off at the end. */
 void linux_main(void)
 {
 	struct linux_sysinfo si;
