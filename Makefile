@@ -158,7 +158,8 @@ $(OBJ)/user_programs.S.o: $(USER_DIR)/programs.S
 	$(CC) $(ASFLAGS) -c $< -o $@
 -include $(wildcard $(USER_DIR)/*.d $(USER_DIR)/lib/*.d $(USER_DIR)/fuzz/*.d)
 
-.PHONY: all kernel image run test debug bench fuzz clean deps host-test print-qemu compile_commands.json
+.PHONY: all kernel image run test debug bench fuzz clean deps host-test print-qemu compile_commands.json \
+	linux-bench print-qemu-linux
 .DEFAULT_GOAL := all
 
 all: kernel compile_commands.json
@@ -221,6 +222,52 @@ bench: deps
 # random), OPS (default 1000000), INJECT (failures per million allocations, default 0).
 fuzz: deps
 	SEED="$(SEED)" OPS="$(OPS)" INJECT="$(INJECT)" tests/run-fuzz.sh $(TEST_ARCHES)
+
+# ---- The Linux side of make bench ----
+# The benchmark program tests/user/bench_vm.c built again as a static Linux program (system calls
+# from tests/bench/linux_ulib.c, no C library), packed as /init of an initramfs, and booted under
+# Debian's own kernel (tools/install-deps --linux fetches it into build/deps/linux-<arch>/) with
+# the machine, CPU model, RAM and accelerator of our benchmark kernel's QEMU_FLAGS: only the way
+# in differs (-kernel/-initrd instead of GRUB; on aarch64 also without the UEFI firmware).
+LINUX_BENCH_DIR := $(BUILD)/linux
+LINUX_BENCH_OBJS := $(addprefix $(LINUX_BENCH_DIR)/,bench_vm.o linux_ulib.o format.o string.o)
+LINUX_DIR := build/deps/linux-$(ARCH)
+ifeq ($(ARCH),aarch64)
+LINUX_QEMU_FLAGS := -M virt -cpu max,pauth-impdef=on -m $(MEM) -no-reboot
+LINUX_CONSOLE := ttyAMA0
+else
+LINUX_QEMU_FLAGS := -M pc -cpu max -m $(MEM) -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
+LINUX_CONSOLE := ttyS0
+endif
+# no transparent huge pages: one fault per 4 KiB page on both kernels; panic=-1 with -no-reboot
+# ends QEMU should the init die
+LINUX_APPEND := console=$(LINUX_CONSOLE) transparent_hugepage=never panic=-1 rdinit=/init
+
+$(LINUX_BENCH_DIR)/bench_vm.o: tests/user/bench_vm.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -DBENCH_LINUX -c $< -o $@
+$(LINUX_BENCH_DIR)/linux_ulib.o: tests/bench/linux_ulib.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+$(LINUX_BENCH_DIR)/%.o: kernel/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -c $< -o $@
+$(LINUX_BENCH_DIR)/init: $(LINUX_BENCH_OBJS)
+	$(LD) $(ARCH_LDFLAGS) -static -nostdlib -z noexecstack -e _start -o $@ $^ $(USER_LIBGCC)
+$(LINUX_BENCH_DIR)/initramfs.cpio: $(LINUX_BENCH_DIR)/init tests/bench/mkinitramfs.py
+	python3 tests/bench/mkinitramfs.py $@ $<
+-include $(wildcard $(LINUX_BENCH_DIR)/*.d)
+
+# The Linux kernel and the initramfs of this ARCH (fetches the kernel when it is missing).
+linux-bench: deps
+	@test -f $(LINUX_DIR)/kernel || tools/install-deps --linux $(ARCH)
+	$(MAKE) --no-print-directory $(LINUX_BENCH_DIR)/initramfs.cpio
+
+# The QEMU command that boots Debian's Linux with the benchmark as init (LOG: the serial log).
+print-qemu-linux:
+	@echo $(QEMU) $(QEMU_ACCEL) $(LINUX_QEMU_FLAGS) -kernel $(LINUX_DIR)/kernel \
+		-initrd $(LINUX_BENCH_DIR)/initramfs.cpio -append "'$(LINUX_APPEND)'" \
+		-serial file:$(LOG) -display none -monitor none
 
 # compile_commands.json for the current ARCH, written without wrapping the compiler.
 compile_commands.json:
