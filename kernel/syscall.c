@@ -65,6 +65,9 @@ static long sys_mmap(uintptr_t addr, size_t len, unsigned prot, unsigned flags, 
 		else
 			err = vm_mmap(p->as, addr, len, prot, flags, &at);
 	} else {
+		err = vm_mmap_check_args(len, prot, flags);
+		if (err)
+			return err;
 		if (!IS_ALIGNED(offset, FRAME_SIZE))
 			return -EINVAL;
 		struct scheme_file *f = fd_get(p, fd);

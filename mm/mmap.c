@@ -266,8 +266,7 @@ static int check_type(unsigned flags)
 	return 0;
 }
 
-int vm_mmap(struct addrspace *as, uintptr_t addr, size_t len, unsigned prot, unsigned flags,
-	    uintptr_t *out)
+int vm_mmap_check_args(size_t len, unsigned prot, unsigned flags)
 {
 	size_t pages;
 	int err = length_pages(len, &pages);
@@ -275,6 +274,16 @@ int vm_mmap(struct addrspace *as, uintptr_t addr, size_t len, unsigned prot, uns
 		err = check_type(flags);
 	if (!err && (prot & ~PROT_MASK))
 		err = -EINVAL;
+	return err;
+}
+
+int vm_mmap(struct addrspace *as, uintptr_t addr, size_t len, unsigned prot, unsigned flags,
+	    uintptr_t *out)
+{
+	size_t pages;
+	int err = vm_mmap_check_args(len, prot, flags);
+	if (!err)
+		err = length_pages(len, &pages);
 	if (!err && !(flags & MAP_ANONYMOUS))
 		err = -EBADF;
 	if (err)

@@ -47,6 +47,11 @@ enum vm_access { VM_ACCESS_READ = 0, VM_ACCESS_WRITE = 1, VM_ACCESS_EXEC = 2 };
 int vm_mmap(struct addrspace *as, uintptr_t addr, size_t len, unsigned prot, unsigned flags,
 	    uintptr_t *out);
 
+/* The checks every mmap makes first, in Linux's order, before it looks at a file descriptor:
+ * returns 0, -EINVAL (LEN 0, bad mapping type, unknown PROT bits) or -ENOMEM (LEN beyond the
+ * user half). */
+int vm_mmap_check_args(size_t len, unsigned prot, unsigned flags);
+
 /* Unmaps every page of [ADDR, ADDR + LEN) (LEN rounded up to pages), splitting grants that
  * straddle the ends; frames whose last reference goes are freed after the TLB flush. Unmapped
  * parts are fine (0, like Linux). Returns 0, -EINVAL (ADDR not page aligned, LEN 0, beyond the
