@@ -12,7 +12,7 @@
  * Needs the scheme syscalls of the scheme-ipc branch; started by scheme/memory_user_test.c, and
  * exits with NO_SCHEME_SYSCALLS at once when SYS_OPEN does not exist. */
 #include "tests/user/lib/ulib.h"
-#include "tests/user/memory_scheme_sys.h"
+#include "scheme/scheme_abi.h"
 #include "kernel/errno.h"
 
 #define RW    (PROT_READ | PROT_WRITE)
@@ -34,18 +34,18 @@ static long mmap_result(void *p)
 /* The contiguous run: layout, zeroes, fork sharing, -EPERM through physical@wb, munmap. */
 static void contiguous(long zeroed, long phys_wb)
 {
-	uint8_t *p = ms_mmap_fd(NULL, KIB64, RW, MAP_SHARED | MAP_PHYS_CONTIGUOUS, zeroed, 0);
+	uint8_t *p = u_mmap_fd(NULL, KIB64, RW, MAP_SHARED | MAP_PHYS_CONTIGUOUS, zeroed, 0);
 	U_EXPECT_EQ(mmap_result(p), 0);
 	if (u_mmap_failed(p))
 		return;
 	long free1 = u_free_frames();
 	uint64_t base = ~0ull, phys = 0;
-	U_EXPECT_EQ(ms_virt_to_phys(p, &base), 0);
+	U_EXPECT_EQ(u_virt_to_phys(p, &base), 0);
 	U_EXPECT_EQ(base % U_PAGE, 0);
 	unsigned nonzero = 0;
 	for (unsigned i = 0; i < KIB64 / U_PAGE; i++) {
 		phys = ~0ull;
-		U_EXPECT_EQ(ms_virt_to_phys(p + i * U_PAGE + 99, &phys), 0);
+		U_EXPECT_EQ(u_virt_to_phys(p + i * U_PAGE + 99, &phys), 0);
 		U_EXPECT_EQ(phys, base + i * U_PAGE + 99);
 		for (unsigned b = 0; b < U_PAGE; b++)
 			nonzero += p[i * U_PAGE + b] != 0;
@@ -54,9 +54,9 @@ static void contiguous(long zeroed, long phys_wb)
 	U_EXPECT_EQ(u_free_frames(), free1);     /* reading took no frame: all were present */
 
 	/* our own frames through physical@wb: refused, whatever we are */
-	U_EXPECT_EQ(mmap_result(ms_mmap_fd(NULL, U_PAGE, RW, MAP_SHARED, phys_wb, (uintptr_t)base)),
+	U_EXPECT_EQ(mmap_result(u_mmap_fd(NULL, U_PAGE, RW, MAP_SHARED, phys_wb, (uintptr_t)base)),
 		    -EPERM);
-	U_EXPECT_EQ(mmap_result(ms_mmap_fd(NULL, U_PAGE, PROT_READ, MAP_SHARED, phys_wb,
+	U_EXPECT_EQ(mmap_result(u_mmap_fd(NULL, U_PAGE, PROT_READ, MAP_SHARED, phys_wb,
 					   (uintptr_t)(base + 5 * U_PAGE))), -EPERM);
 
 	/* fork shares the frames both ways */
@@ -64,7 +64,7 @@ static void contiguous(long zeroed, long phys_wb)
 	long pid = u_fork();
 	if (pid == 0) {
 		uint64_t child_phys = 0;
-		U_EXPECT_EQ(ms_virt_to_phys(p + 7 * U_PAGE, &child_phys), 0);
+		U_EXPECT_EQ(u_virt_to_phys(p + 7 * U_PAGE, &child_phys), 0);
 		U_EXPECT_EQ(child_phys, base + 7 * U_PAGE);
 		U_EXPECT_EQ(p[3 * U_PAGE], 0x5a);
 		p[7 * U_PAGE + 1] = 0xc3;
@@ -76,11 +76,11 @@ static void contiguous(long zeroed, long phys_wb)
 	U_EXPECT_EQ(p[7 * U_PAGE + 1], 0xc3);
 	U_EXPECT_EQ(u_munmap(p, KIB64), 0);
 	phys = 0;
-	U_EXPECT_EQ(ms_virt_to_phys(p, &phys), -EFAULT);
+	U_EXPECT_EQ(u_virt_to_phys(p, &phys), -EFAULT);
 
 	/* freed on munmap: the same range again (its page tables exist now), counted */
 	long free0 = u_free_frames();
-	uint8_t *q = ms_mmap_fd(p, KIB64, RW, MAP_SHARED | MAP_FIXED | MAP_PHYS_CONTIGUOUS, zeroed, 0);
+	uint8_t *q = u_mmap_fd(p, KIB64, RW, MAP_SHARED | MAP_FIXED | MAP_PHYS_CONTIGUOUS, zeroed, 0);
 	U_EXPECT_EQ((uintptr_t)q, (uintptr_t)p);
 	if (q != p)
 		return;
@@ -92,12 +92,12 @@ static void contiguous(long zeroed, long phys_wb)
 /* The device through physical@uc (and @wc). */
 static void device(long uc, long wc)
 {
-	volatile uint32_t *d = ms_mmap_fd(NULL, U_PAGE, RW, MAP_SHARED, uc, DEVICE_PA);
+	volatile uint32_t *d = u_mmap_fd(NULL, U_PAGE, RW, MAP_SHARED, uc, DEVICE_PA);
 	U_EXPECT_EQ(mmap_result((void *)d), 0);
 	if (u_mmap_failed((void *)d))
 		return;
 	uint64_t phys = 0;
-	U_EXPECT_EQ(ms_virt_to_phys((const volatile uint8_t *)d + 0x18, &phys), 0);
+	U_EXPECT_EQ(u_virt_to_phys((const volatile uint8_t *)d + 0x18, &phys), 0);
 	U_EXPECT_EQ(phys, DEVICE_PA + 0x18);
 #if defined(__aarch64__)
 	static const uint32_t ids[8] = { 0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
@@ -119,42 +119,42 @@ static void device(long uc, long wc)
 #endif
 	U_EXPECT_EQ(u_munmap((void *)d, U_PAGE), 0);
 
-	volatile uint32_t *w = ms_mmap_fd(NULL, U_PAGE, PROT_READ, MAP_SHARED, wc, DEVICE_PA);
+	volatile uint32_t *w = u_mmap_fd(NULL, U_PAGE, PROT_READ, MAP_SHARED, wc, DEVICE_PA);
 	U_EXPECT_EQ(mmap_result((void *)w), 0);
 	if (!u_mmap_failed((void *)w)) {
 		phys = 0;
-		U_EXPECT_EQ(ms_virt_to_phys(w, &phys), 0);
+		U_EXPECT_EQ(u_virt_to_phys(w, &phys), 0);
 		U_EXPECT_EQ(phys, DEVICE_PA);
 		U_EXPECT_EQ(u_munmap((void *)w, U_PAGE), 0);
 	}
 	/* not page aligned, or private: refused */
-	U_EXPECT_EQ(mmap_result(ms_mmap_fd(NULL, U_PAGE, RW, MAP_SHARED, uc, DEVICE_PA + 8)), -EINVAL);
-	U_EXPECT_EQ(mmap_result(ms_mmap_fd(NULL, U_PAGE, RW, MAP_PRIVATE, uc, DEVICE_PA)), -EINVAL);
+	U_EXPECT_EQ(mmap_result(u_mmap_fd(NULL, U_PAGE, RW, MAP_SHARED, uc, DEVICE_PA + 8)), -EINVAL);
+	U_EXPECT_EQ(mmap_result(u_mmap_fd(NULL, U_PAGE, RW, MAP_PRIVATE, uc, DEVICE_PA)), -EINVAL);
 }
 
 /* Anonymous memory through zeroed, and virt-to-phys rules. */
 static void zeroed_rules(long zeroed)
 {
-	uint8_t *priv = ms_mmap_fd(NULL, 2 * U_PAGE, RW, MAP_PRIVATE, zeroed, 0);
+	uint8_t *priv = u_mmap_fd(NULL, 2 * U_PAGE, RW, MAP_PRIVATE, zeroed, 0);
 	U_EXPECT_EQ(mmap_result(priv), 0);
 	if (u_mmap_failed(priv))
 		return;
 	priv[0] = 1;
 	uint64_t phys = 0;
-	U_EXPECT_EQ(ms_virt_to_phys(priv, &phys), -EINVAL);
-	U_EXPECT_EQ(ms_virt_to_phys(priv + U_PAGE, &phys), -EINVAL);
+	U_EXPECT_EQ(u_virt_to_phys(priv, &phys), -EINVAL);
+	U_EXPECT_EQ(u_virt_to_phys(priv + U_PAGE, &phys), -EINVAL);
 	uint8_t *anon = u_mmap(NULL, U_PAGE, RW, MAP_PRIVATE | MAP_ANONYMOUS);
 	anon[0] = 1;
-	U_EXPECT_EQ(ms_virt_to_phys(anon, &phys), -EINVAL);
-	U_EXPECT_EQ(ms_virt_to_phys((void *)0, &phys), -EFAULT);
-	uint8_t *shared = ms_mmap_fd(NULL, U_PAGE, RW, MAP_SHARED, zeroed, 0);
+	U_EXPECT_EQ(u_virt_to_phys(anon, &phys), -EINVAL);
+	U_EXPECT_EQ(u_virt_to_phys((void *)0, &phys), -EFAULT);
+	uint8_t *shared = u_mmap_fd(NULL, U_PAGE, RW, MAP_SHARED, zeroed, 0);
 	U_EXPECT_EQ(mmap_result(shared), 0);
 	if (!u_mmap_failed(shared)) {
-		U_EXPECT_EQ(ms_virt_to_phys(shared, &phys), -EFAULT);   /* not populated yet */
+		U_EXPECT_EQ(u_virt_to_phys(shared, &phys), -EFAULT);   /* not populated yet */
 		shared[0] = 9;
-		U_EXPECT_EQ(ms_virt_to_phys(shared, &phys), 0);
+		U_EXPECT_EQ(u_virt_to_phys(shared, &phys), 0);
 		/* a result pointer the process cannot write */
-		U_EXPECT_EQ(ms_virt_to_phys(shared, (uint64_t *)16), -EFAULT);
+		U_EXPECT_EQ(u_virt_to_phys(shared, (uint64_t *)16), -EFAULT);
 		/* zeroed + MAP_SHARED stays shared across fork */
 		long pid = u_fork();
 		if (pid == 0) {
@@ -184,55 +184,55 @@ static void namespace(void)
 {
 	long pid = u_fork();
 	if (pid == 0) {
-		U_EXPECT_EQ(ms_ns_restrict("testfs"), 0);
-		U_EXPECT_EQ(ms_open("memory:physical", O_RDWR), -ENOENT);
-		U_EXPECT_EQ(ms_open("memory:physical@uc", O_RDWR), -ENOENT);
-		U_EXPECT_EQ(ms_open("memory:zeroed", O_RDWR), -ENOENT);
+		U_EXPECT_EQ(u_ns_restrict("testfs"), 0);
+		U_EXPECT_EQ(u_open("memory:physical", O_RDWR), -ENOENT);
+		U_EXPECT_EQ(u_open("memory:physical@uc", O_RDWR), -ENOENT);
+		U_EXPECT_EQ(u_open("memory:zeroed", O_RDWR), -ENOENT);
 		/* narrowing is for good: naming memory again gives nothing back */
-		U_EXPECT_EQ(ms_ns_restrict("memory,testfs"), 0);
-		U_EXPECT_EQ(ms_open("memory:physical", O_RDWR), -ENOENT);
+		U_EXPECT_EQ(u_ns_restrict("memory,testfs"), 0);
+		U_EXPECT_EQ(u_open("memory:physical", O_RDWR), -ENOENT);
 		u_exit(u_failures());
 	}
 	int status = -1;
 	U_EXPECT_EQ(u_waitpid(pid, &status), pid);
 	U_EXPECT_EQ(status, 0);
-	long fd = ms_open("memory:physical", O_RDWR);
+	long fd = u_open("memory:physical", O_RDWR);
 	U_EXPECT_EQ(fd >= 0, 1);
 	if (fd >= 0)
-		U_EXPECT_EQ(ms_close(fd), 0);
+		U_EXPECT_EQ(u_close(fd), 0);
 }
 
 int user_main(void)
 {
 	long free_start = u_free_frames();
-	long zeroed = ms_open("memory:zeroed", O_RDWR);
+	long zeroed = u_open("memory:zeroed", O_RDWR);
 	if (zeroed == -ENOSYS)
 		return NO_SCHEME_SYSCALLS;       /* the memory-scheme branch without scheme-ipc */
-	long wb = ms_open("memory:physical@wb", O_RDWR);
-	long uc = ms_open("memory:physical@uc", O_RDWR);
-	long wc = ms_open("memory:physical@wc", O_RDWR);
-	long ro = ms_open("memory:physical@uc", O_RDONLY);
+	long wb = u_open("memory:physical@wb", O_RDWR);
+	long uc = u_open("memory:physical@uc", O_RDWR);
+	long wc = u_open("memory:physical@wc", O_RDWR);
+	long ro = u_open("memory:physical@uc", O_RDONLY);
 	U_EXPECT_EQ(zeroed >= 0 && wb >= 0 && uc >= 0 && wc >= 0 && ro >= 0, 1);
 	if (zeroed < 0 || wb < 0 || uc < 0 || wc < 0 || ro < 0)
 		return u_failures();
-	U_EXPECT_EQ(ms_open("memory:nothing", O_RDWR), -ENOENT);
-	U_EXPECT_EQ(ms_open("memory:physical@xx", O_RDWR), -ENOENT);
-	U_EXPECT_EQ(ms_open("memory:", O_RDWR), -ENOENT);
+	U_EXPECT_EQ(u_open("memory:nothing", O_RDWR), -ENOENT);
+	U_EXPECT_EQ(u_open("memory:physical@xx", O_RDWR), -ENOENT);
+	U_EXPECT_EQ(u_open("memory:", O_RDWR), -ENOENT);
 	char buf[8];
-	U_EXPECT_EQ(ms_read(zeroed, buf, sizeof(buf)), -EINVAL);
-	U_EXPECT_EQ(ms_write(uc, buf, sizeof(buf)), -EINVAL);
-	U_EXPECT_EQ(mmap_result(ms_mmap_fd(NULL, U_PAGE, RW, MAP_SHARED, ro, DEVICE_PA)), -EACCES);
+	U_EXPECT_EQ(u_read(zeroed, buf, sizeof(buf)), -EINVAL);
+	U_EXPECT_EQ(u_write(uc, buf, sizeof(buf)), -EINVAL);
+	U_EXPECT_EQ(mmap_result(u_mmap_fd(NULL, U_PAGE, RW, MAP_SHARED, ro, DEVICE_PA)), -EACCES);
 
 	contiguous(zeroed, wb);
 	device(uc, wc);
 	zeroed_rules(zeroed);
 	namespace();
 
-	U_EXPECT_EQ(ms_close(zeroed), 0);
-	U_EXPECT_EQ(ms_close(wb), 0);
-	U_EXPECT_EQ(ms_close(uc), 0);
-	U_EXPECT_EQ(ms_close(wc), 0);
-	U_EXPECT_EQ(ms_close(ro), 0);
+	U_EXPECT_EQ(u_close(zeroed), 0);
+	U_EXPECT_EQ(u_close(wb), 0);
+	U_EXPECT_EQ(u_close(uc), 0);
+	U_EXPECT_EQ(u_close(wc), 0);
+	U_EXPECT_EQ(u_close(ro), 0);
 	U_EXPECT_EQ(u_check(), 0);
 	u_printf("    # memory_scheme: free frames %ld at start, %ld at the end\n", free_start,
 		 u_free_frames());

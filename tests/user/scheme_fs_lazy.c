@@ -134,16 +134,6 @@ static void lazy_then_dead_daemon(void)
 
 int user_main(void)
 {
-	long free0 = u_free_frames();
-	long pid = u_fork();
-	if (pid == 0) {
-		lazy_then_dead_daemon();
-		u_exit(u_failures());
-	}
-	int status = -1;
-	U_EXPECT_EQ(u_waitpid(pid, &status), pid);
-	U_EXPECT_EQ(status, 0);
-	U_EXPECT_EQ(u_free_frames(), free0);
-	U_EXPECT_EQ(u_check(), 0);
+	u_run_child_checked(lazy_then_dead_daemon);
 	return u_failures();
 }

@@ -103,3 +103,18 @@ bool u_write_faults(volatile uint8_t *p, uint8_t value)
 	struct byte_op op = { p, value };
 	return u_try(do_write, &op, NULL, NULL);
 }
+
+void u_run_child_checked(void (*fn)(void))
+{
+	long free0 = u_free_frames();
+	long pid = u_fork();
+	if (pid == 0) {
+		fn();
+		u_exit(u_failures());
+	}
+	int status = -1;
+	U_EXPECT_EQ(u_waitpid(pid, &status), pid);
+	U_EXPECT_EQ(status, 0);
+	U_EXPECT_EQ(u_free_frames(), free0);
+	U_EXPECT_EQ(u_check(), 0);
+}

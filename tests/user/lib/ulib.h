@@ -68,6 +68,10 @@ static inline long u_scheme_reply(long scheme_fd, uint32_t tag, long result)
 {
 	return sys3(SYS_SCHEME_REPLY, scheme_fd, (long)tag, result);
 }
+static inline long u_virt_to_phys(const volatile void *addr, uint64_t *phys)
+{
+	return sys2(SYS_VIRT_TO_PHYS, (long)addr, (long)phys);
+}
 static inline long u_ns_restrict(const char *names)
 {
 	return sys2(SYS_NS_RESTRICT, (long)names, (long)strlen(names));
@@ -106,6 +110,11 @@ int u_setjmp(struct u_jmp_buf *b) __attribute__((returns_twice));
 __attribute__((noreturn)) void u_longjmp(struct u_jmp_buf *b, int value);
 
 #define U_PAGE 4096ul
+
+/* Runs FN in a forked child that exits with its failure count, and checks that the child
+ * succeeded and left nothing behind: free frame count back to its value before the fork, and
+ * the invariant checker clean. */
+void u_run_child_checked(void (*fn)(void));
 
 int user_main(void);
 
