@@ -7,6 +7,7 @@
 #include "mm/mm.h"
 #include "kernel/bench.h"
 #include "kernel/proc.h"
+#include "kernel/smp.h"
 
 /* The boot information, kept for the self-tests and, later, the memory subsystem. */
 struct boot_info *boot_info;
@@ -30,6 +31,7 @@ void kernel_main(struct boot_info *bi)
 	kprintf("kernel: %s\n", ARCH_NAME);
 	print_memory_map(bi);
 	mm_init(bi);
+	smp_init();         /* the other CPUs park; only this one schedules (kernel/smp.h) */
 	proc_init();
 
 #if BENCH
