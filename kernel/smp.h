@@ -22,6 +22,7 @@ struct cpu {
 	unsigned id;                  /* 0 .. smp_cpu_count() - 1; the boot CPU is 0 */
 	unsigned long arch_id;        /* x86: local APIC ID; aarch64: MPIDR_EL1 affinity bits */
 	void *stack_top;              /* the stack the CPU started on (the boot stack for CPU 0) */
+	unsigned long arch_data;      /* the arch's own word (aarch64: GICv2 CPU interface mask) */
 	void *current;                /* the process running here, for the SMP scheduler (unused yet) */
 	atomic_bool online;           /* set by the CPU itself once it takes calls */
 	uint64_t start_cycles;        /* arch_cycles() from the start request to "online" */

@@ -32,6 +32,9 @@ ARCH_SRCS := \
 	arch/aarch64/context.S \
 	arch/aarch64/user.c \
 	arch/aarch64/gic.c \
+	arch/aarch64/psci.c \
+	arch/aarch64/smp.c \
+	arch/aarch64/smp_entry.S \
 	arch/aarch64/timer.c \
 	arch/aarch64/lib.S \
 	arch/aarch64/regs_test.S \

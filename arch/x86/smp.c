@@ -100,7 +100,9 @@ unsigned arch_smp_discover(unsigned long *ids, unsigned max)
 			kprintf("x86: CPU with APIC ID %u ignored (more than %u CPUs)\n",
 				info.apic_ids[i], max);
 	}
-	if (!err)
+	if (err)
+		kprintf("x86: no usable ACPI MADT (error %d): one CPU only\n", err);
+	else
 		kprintf("x86: ACPI %s MADT: %u CPUs, local APIC at %#llx in %s mode, boot APIC ID %u\n",
 			info.revision >= 2 ? "2.0 (XSDT)" : "1.0 (RSDT)", info.cpu_count,
 			(unsigned long long)info.lapic_base, x86_apic_x2apic() ? "x2APIC" : "xAPIC",
