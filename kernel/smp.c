@@ -63,6 +63,7 @@ static void cpu_setup(unsigned id, unsigned long arch_id)
 	spin_init(&cpu->call_lock, "cpu_call");
 	atomic_init(&cpu->call_seq, 0);
 	atomic_init(&cpu->call_done, 0);
+	cpu->call_taken = 0;
 	atomic_init(&cpu->ipi_count, 0);
 }
 
@@ -130,8 +131,9 @@ void smp_init(void)
 static void serve_call(struct cpu *self)
 {
 	unsigned long seq = atomic_load_explicit(&self->call_seq, memory_order_acquire);
-	if (seq == atomic_load_explicit(&self->call_done, memory_order_relaxed))
-		return;
+	if (seq == self->call_taken)
+		return;                  /* nothing new, or it is running below us already */
+	self->call_taken = seq;
 	/* call_fn/call_arg were written before call_seq was released. */
 	self->call_fn(self->call_arg);
 	atomic_store_explicit(&self->call_done, seq, memory_order_release);

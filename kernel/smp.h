@@ -28,13 +28,16 @@ struct cpu {
 	uint64_t start_cycles;        /* arch_cycles() from the start request to "online" */
 
 	/* The cross-CPU call slot. call_lock serializes callers that target this CPU; the caller
-	 * fills call_fn/call_arg, bumps call_seq (release) and sends the IPI; the CPU runs the
-	 * function and copies call_seq into call_done (release). */
+	 * fills call_fn/call_arg, bumps call_seq (release) and sends the IPI; the CPU notes the
+	 * number in call_taken (so that a call it makes from inside FN, which polls this slot while
+	 * waiting, does not start FN again), runs the function and copies call_seq into call_done
+	 * (release). */
 	struct spinlock call_lock;
 	smp_call_fn call_fn;          /* protected by call_lock */
 	void *call_arg;               /* protected by call_lock */
 	atomic_ulong call_seq;
 	atomic_ulong call_done;
+	unsigned long call_taken;     /* written and read by this CPU only, interrupts masked */
 	atomic_ulong ipi_count;       /* IPIs this CPU has taken */
 };
 
@@ -59,9 +62,15 @@ struct cpu *smp_cpu(unsigned id);
 void smp_init(void);
 
 /* Runs FN(ARG) on CPU ID and waits until it returned there. On the calling CPU itself FN runs
- * directly. Returns 0, or -EINVAL when ID is not an online CPU. The caller must hold no spinlock
- * that FN takes; it may be called with interrupts masked (it serves calls aimed at itself while
- * it waits, so two CPUs calling each other do not deadlock). */
+ * directly. Returns 0, or -EINVAL when ID is not an online CPU.
+ * FN runs with interrupts masked, in the target's IPI handler or wherever the target polls for
+ * calls (an AP's park loop, a CPU waiting for its own call), and must take no spinlock: a call
+ * is like an interrupt that may arrive while the target holds any lock. The caller may have
+ * interrupts masked: while it waits it serves calls aimed at itself, so CPUs calling each other
+ * (or calling from inside a call) do not deadlock. But a target spinning on a lock with
+ * interrupts masked takes the call only after it got the lock: the caller must not hold a
+ * spinlock another CPU may be spinning on (TLB shootdown will need that rule, or a spin loop
+ * that also polls for calls). */
 int smp_call_on(unsigned id, smp_call_fn fn, void *arg);
 
 /* Runs FN(ARG) on every online CPU except the caller's, all at once, and waits for all. Returns

@@ -93,7 +93,7 @@ KTEST(smp_call_all_and_others_reach_each_cpu_once)
 }
 
 #define COUNT_PER_CPU 100000u
-#define RENDEZVOUS_SPINS 200000000ul
+#define RENDEZVOUS_SECONDS 10     /* generous: 4 emulated CPUs may share one host CPU */
 
 struct count_test {
 	atomic_uint arrived;         /* CPUs that reached the rendezvous */
@@ -102,12 +102,15 @@ struct count_test {
 	unsigned cpus;
 };
 
-/* Waits (bounded) until every CPU arrived, then adds 1 to the counter COUNT_PER_CPU times. */
+/* Waits (at most RENDEZVOUS_SECONDS) until every CPU arrived, then adds 1 to the counter
+ * COUNT_PER_CPU times. */
 static void count_up(void *arg)
 {
 	struct count_test *t = arg;
 	atomic_fetch_add(&t->arrived, 1);
-	for (unsigned long spins = 0; spins < RENDEZVOUS_SPINS; spins++) {
+	uint64_t hz = arch_cycles_hz() ? arch_cycles_hz() : 1000000000ull;
+	uint64_t start = arch_cycles();
+	while (arch_cycles() - start < RENDEZVOUS_SECONDS * hz) {
 		if (atomic_load(&t->arrived) == t->cpus) {
 			atomic_fetch_add(&t->together, 1);
 			break;
@@ -151,5 +154,38 @@ KTEST(smp_many_calls_each_counted_once)
 	for (unsigned i = 0; i < n; i++) {
 		unsigned long want = 200 / n + (i < 200 % n ? 1 : 0) + (i == 0 ? 0 : 200);
 		EXPECT_EQ(atomic_load(&counts[i]), want);
+	}
+}
+
+struct relay {
+	unsigned hops[SMP_MAX_CPUS];     /* CPU ids the inner calls ran on */
+	int results[SMP_MAX_CPUS];
+	unsigned count;
+};
+
+/* Runs on one CPU (in its call handler, interrupts masked) and calls every CPU from there,
+ * the boot CPU (which waits for this very call) included. */
+static void relay_to_all(void *arg)
+{
+	struct relay *r = arg;
+	for (unsigned i = 0; i < smp_cpu_count(); i++) {
+		struct whoami w = { .id = 999 };
+		r->results[i] = smp_call_on(i, record_whoami, &w);
+		r->hops[i] = w.id;
+	}
+	r->count = smp_cpu_count();
+}
+
+KTEST(smp_call_from_a_call_reaches_every_cpu)
+{
+	/* The last CPU calls everyone while the boot CPU waits for it: the waiting CPU serves
+	 * calls aimed at itself, so this must not deadlock. */
+	unsigned last = smp_cpu_count() - 1;
+	struct relay r = { .count = 0 };
+	ASSERT_EQ(smp_call_on(last, relay_to_all, &r), 0);
+	ASSERT_EQ(r.count, smp_cpu_count());
+	for (unsigned i = 0; i < r.count; i++) {
+		EXPECT_EQ(r.results[i], 0);
+		EXPECT_EQ(r.hops[i], i);
 	}
 }
