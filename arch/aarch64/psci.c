@@ -39,7 +39,10 @@ bool psci_uses_hvc(void)
 	return use_hvc;
 }
 
-/* SMC Calling Convention 1.0: x4-x17 may come back changed, hence the clobbers. */
+/* SMC Calling Convention 1.0: x4-x17 may come back changed. */
+#define SMCCC_CLOBBERS "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", \
+	"x15", "x16", "x17", "memory"
+
 long psci_call(uint32_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	register uint64_t x0 __asm__("x0") = fn;
@@ -48,9 +51,9 @@ long psci_call(uint32_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
 	register uint64_t x3 __asm__("x3") = a3;
 	if (use_hvc)
 		__asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) :
-				 : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "memory");
+				 : SMCCC_CLOBBERS);
 	else
 		__asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) :
-				 : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "memory");
+				 : SMCCC_CLOBBERS);
 	return (long)x0;
 }

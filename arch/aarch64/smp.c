@@ -47,6 +47,7 @@ __noreturn void aarch64_ap_main(void);
 static struct aarch64_ap_boot ap_boot;
 static struct cpu *volatile ap_cpu;      /* the CPU being started (one at a time) */
 static uint64_t bsp_sctlr;
+static uint64_t cpu_on_count;            /* CNTVCT_EL0 at the CPU_ON of the AP starting now */
 static bool ap_boot_ready;
 
 /* The physical address of a kernel-image address. */
@@ -157,6 +158,7 @@ int arch_smp_start(struct cpu *cpu)
 	ap_boot.stack_top = (uintptr_t)cpu->stack_top;
 	ap_cpu = cpu;
 	clean_to_poc(&ap_boot, sizeof(ap_boot));
+	cpu_on_count = arch_cycles();
 	long ret = psci_call(PSCI_CPU_ON_64, cpu->arch_id, kernel_phys(aarch64_ap_start),
 			     kernel_phys(&ap_boot));
 	switch (ret) {
@@ -185,6 +187,9 @@ __noreturn void aarch64_ap_main(void)
 	write_sysreg(cntkctl_el1, CNTKCTL_EL0VCTEN);
 	gic_init_cpu();
 	gic_enable(AARCH64_SGI_CALL);
+	uint64_t hz = arch_cycles_hz(), up = arch_cycles() - cpu_on_count;  /* one system counter */
+	kprintf("aarch64: CPU %u in the kernel %llu us after its CPU_ON\n", cpu->id,
+		(unsigned long long)(hz ? up * 1000000 / hz : 0));
 	smp_ap_main(cpu);
 }
 

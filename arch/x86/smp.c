@@ -29,6 +29,7 @@
 #define CPUID1_EDX_APIC   (1u << 9)
 
 static paddr_t tramp_base;           /* the reserved block, 0 when none was found */
+static uint64_t sipi_tsc;            /* the TSC at the first STARTUP IPI of the AP starting now */
 static bool tramp_installed;
 
 /* The boot CPU's state the APs copy. */
@@ -176,6 +177,7 @@ int arch_smp_start(struct cpu *cpu)
 	uint32_t dest = (uint32_t)cpu->arch_id;
 	x86_apic_send_init(dest);
 	x86_udelay(10000);
+	sipi_tsc = x86_rdtsc();
 	x86_apic_send_startup(dest, (uint8_t)(tramp_base >> 12));
 	x86_udelay(200);
 	x86_apic_send_startup(dest, (uint8_t)(tramp_base >> 12));
@@ -220,6 +222,9 @@ __noreturn void x86_ap_main(struct cpu *cpu)
 	x86_write_cr3(x86_read_cr3());
 	load_descriptors(cpu->id, (uintptr_t)cpu->stack_top);
 	x86_apic_init_ap();
+	uint64_t hz = arch_cycles_hz(), up = x86_rdtsc() - sipi_tsc;   /* QEMU's TSCs agree */
+	kprintf("x86: CPU %u in the kernel %llu us after its first STARTUP IPI\n", cpu->id,
+		(unsigned long long)(hz ? up * 1000000 / hz : 0));
 	smp_ap_main(cpu);
 }
 

@@ -61,7 +61,8 @@ _Static_assert(__builtin_offsetof(struct x86_tramp_data, pm_offset) == TD_PM_JUM
 _Static_assert(__builtin_offsetof(struct x86_tramp_data, lm_offset) == TD_LM_JUMP, "TD_LM_JUMP");
 _Static_assert(__builtin_offsetof(struct x86_tramp_data, cr3_temp) == TD_CR3_TEMP, "TD_CR3_TEMP");
 _Static_assert(__builtin_offsetof(struct x86_tramp_data, efer_set) == TD_EFER_SET, "TD_EFER_SET");
-_Static_assert(__builtin_offsetof(struct x86_tramp_data, cr3_kernel) == TD_CR3_KERNEL, "TD_CR3_KERNEL");
+_Static_assert(__builtin_offsetof(struct x86_tramp_data, cr3_kernel) == TD_CR3_KERNEL,
+	       "TD_CR3_KERNEL");
 _Static_assert(__builtin_offsetof(struct x86_tramp_data, entry) == TD_ENTRY, "TD_ENTRY");
 _Static_assert(__builtin_offsetof(struct x86_tramp_data, stack) == TD_STACK, "TD_STACK");
 _Static_assert(__builtin_offsetof(struct x86_tramp_data, cpu) == TD_CPU, "TD_CPU");
