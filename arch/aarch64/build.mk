@@ -42,6 +42,7 @@ ARCH_SRCS := \
 	arch/aarch64/mmu_test.c \
 	arch/aarch64/usercopy_test.c \
 	arch/aarch64/context_test.c \
+	arch/aarch64/smp_test.c \
 	arch/aarch64/timer_test.c \
 	arch/aarch64/user_test.c \
 	arch/aarch64/user_test_code.S

@@ -85,10 +85,12 @@ void gic_init_cpu(void)
 	*gicc(GICC_CTLR) = GICC_CTLR_ENABLE;
 }
 
-/* GICD_ITARGETSR0-7 are read-only and banked: each byte reads as the calling CPU's own mask. */
+/* GICD_ITARGETSR0-7 are read-only and banked: each byte reads as the calling CPU's own mask. A
+ * uniprocessor GIC makes them read as zero (IHI 0048B, 4.3.12): its one CPU interface is 0. */
 uint8_t gic_cpu_mask(void)
 {
-	return (uint8_t)*gicd(GICD_ITARGETSR);
+	uint8_t mask = (uint8_t)*gicd(GICD_ITARGETSR);
+	return mask ? mask : 1;
 }
 
 void gic_send_sgi(unsigned intid, uint8_t targets)

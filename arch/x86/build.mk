@@ -55,6 +55,7 @@ ARCH_SRCS += \
 	arch/x86/mmu_test.c \
 	arch/x86/paging_test.c \
 	arch/x86/regs_test.c \
+	arch/x86/smp_test.c \
 	arch/x86/timer_test.c \
 	arch/x86/user_test.c \
 	arch/x86/usercopy_test.c \
