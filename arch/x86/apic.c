@@ -143,8 +143,10 @@ void x86_apic_send_init(uint32_t dest)
 {
 	apic_write(REG_ESR, 0);
 	send_icr(dest, ICR_INIT | ICR_ASSERT | ICR_LEVEL);
+	if (apic_x2)
+		return;                 /* x2APIC does not support the INIT level de-assert */
 	x86_udelay(200);
-	send_icr(dest, ICR_INIT | ICR_LEVEL);          /* de-assert */
+	send_icr(dest, ICR_INIT | ICR_LEVEL);          /* de-assert, for old xAPICs */
 }
 
 void x86_apic_send_startup(uint32_t dest, uint8_t page)

@@ -36,7 +36,7 @@ void x86_apic_eoi(void);
 /* Sends a fixed interrupt on VECTOR to the CPU with APIC ID DEST. */
 void x86_apic_send_ipi(uint32_t dest, uint8_t vector);
 
-/* Sends INIT (assert, then de-assert) to DEST. */
+/* Sends INIT to DEST (assert, then, in xAPIC mode, de-assert). */
 void x86_apic_send_init(uint32_t dest);
 
 /* Sends a STARTUP IPI to DEST: it begins in real mode at physical PAGE * 4 KiB (PAGE < 0x100). */
