@@ -104,10 +104,11 @@ unsigned arch_smp_discover(unsigned long *ids, unsigned max)
 	if (err)
 		kprintf("x86: no usable ACPI MADT (error %d): one CPU only\n", err);
 	else
-		kprintf("x86: ACPI %s MADT: %u CPUs, local APIC at %#llx in %s mode, boot APIC ID %u\n",
+		kprintf("x86: ACPI %s MADT: %u CPUs, local APIC at %#llx in %s mode, boot APIC ID %u, "
+			"AP trampoline at %#llx\n",
 			info.revision >= 2 ? "2.0 (XSDT)" : "1.0 (RSDT)", info.cpu_count,
 			(unsigned long long)info.lapic_base, x86_apic_x2apic() ? "x2APIC" : "xAPIC",
-			self);
+			self, (unsigned long long)tramp_base);
 	if (!tramp_base)
 		n = 1;
 	return n;
