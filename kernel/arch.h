@@ -127,6 +127,32 @@ void arch_timer_stop(void);
 uint64_t arch_cycles(void);
 uint64_t arch_cycles_hz(void);
 
+/* ---- Multiprocessor (kernel/smp.h uses these; struct cpu is defined there) ---- */
+struct cpu;
+
+/* Fills ARCH_IDS with the arch ids (x86: local APIC IDs, aarch64: MPIDR affinity) of the usable
+ * CPUs the firmware reports, at most MAX, the calling (boot) CPU's first; returns how many (>= 1). */
+unsigned arch_smp_discover(unsigned long *arch_ids, unsigned max);
+
+/* Starts the stopped CPU CPU->arch_id so that it runs smp_ap_main(CPU) on CPU->stack_top with the
+ * kernel's page tables, vectors and interrupt controller set up like the boot CPU's. Returns 0
+ * once the start request went out (the caller waits for CPU->online), or -errno. */
+int arch_smp_start(struct cpu *cpu);
+
+/* Sends the cross-CPU call interrupt to CPU (online); its arrival calls smp_ipi_handle there. */
+void arch_smp_send_ipi(const struct cpu *cpu);
+
+/* Makes arch_cpu_current() on the calling CPU return CPU (aarch64: TPIDR_EL1; x86: a local APIC
+ * ID table). */
+void arch_cpu_set_current(struct cpu *cpu);
+
+/* Returns what arch_cpu_set_current stored for the calling CPU, or NULL when nothing was. */
+struct cpu *arch_cpu_current(void);
+
+/* Enables interrupts and waits for one (sti; hlt / wfi) without a lost-wakeup window; returns,
+ * with interrupts masked again, after an interrupt was handled. */
+void arch_cpu_idle(void);
+
 /* ---- Boot ---- */
 /* Called by the arch boot code once the kernel runs at its linked address with a console. */
 __noreturn void kernel_main(struct boot_info *bi);

@@ -9,7 +9,7 @@
 # Usage: tests/run-fuzz.sh [ARCH...]          (default: x86_64 i686 aarch64)
 # Environment: SEED (default: random), OPS (default 1000000; 1M, 200K accepted), INJECT (failures
 # per million allocations, default 0), CHECK (SYS_CHECK every that many ops, default 1000),
-# TRACE=N (print every op from op N - 1 on), MEM (default 256M), FUZZ_TIMEOUT (seconds per boot, default 7200), KVM=1.
+# TRACE=N (print every op from op N - 1 on), MEM (default 256M), SMP (CPUs, default 4), FUZZ_TIMEOUT (seconds per boot, default 7200), KVM=1.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +21,7 @@ ops=${OPS:-1000000}
 inject=${INJECT:-0}
 check=${CHECK:-1000}
 mem=${MEM:-256M}
+smp=${SMP:-4}
 timeout_s=${FUZZ_TIMEOUT:-7200}
 out=build/fuzz
 mkdir -p "$out"
@@ -29,8 +30,8 @@ cmdline="fuzz_seed=$seed fuzz_ops=$ops fuzz_inject=$inject fuzz_check=$check"
 bad=0
 
 for arch in "${arches[@]}"; do
-	vars=(ARCH="$arch" MEM="$mem" KVM="${KVM:-0}" IMAGE_TAG=-fuzz KCMDLINE="$cmdline")
-	rm -f "build/$arch/kernel-$mem-fuzz.iso"      # the command line is baked into the image
+	vars=(ARCH="$arch" MEM="$mem" SMP="$smp" KVM="${KVM:-0}" IMAGE_TAG=-fuzz KCMDLINE="$cmdline")
+	rm -f "build/$arch/kernel-$mem-smp$smp-fuzz.iso"      # the command line is baked into the image
 	if ! make -s --no-print-directory "${vars[@]}" image >"$out/build-$arch.log" 2>&1; then
 		echo "$arch: BUILD FAILED (see $out/build-$arch.log)"
 		tail -n 20 "$out/build-$arch.log"

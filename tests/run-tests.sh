@@ -6,9 +6,12 @@
 # or panic.
 #
 # Usage: tests/run-tests.sh [ARCH...]          (default: x86_64 i686 aarch64)
-# Environment: TEST_MEMS="128M 4G" overrides the memory sizes, BOOT_TIMEOUT (seconds, default
-# 300), JOBS (parallel boots, default: number of CPUs), KVM=1 to opt in to KVM, SCENARIOS=dir
+# Environment: TEST_MEMS="128M 4G" overrides the memory sizes, TEST_SMP="4 1" the CPU counts of
+# the first (smallest) memory size (the others always boot with 1 CPU), BOOT_TIMEOUT (seconds,
+# default 300), JOBS (parallel boots, default: number of CPUs), KVM=1 to opt in to KVM, SCENARIOS=dir
 # the directory of memory scenarios (*.mem, default tests/scenarios; `make test SCENARIOS=dir`).
+# Each boot is one run <arch>:<mem>:<cpus>, logged in build/test/<arch>-<mem>-smp<cpus>.log; the
+# kernel gets "smp=<cpus>" on its command line and its SMP self-tests expect that many CPUs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,37 +34,50 @@ mems_for() {
 	esac
 }
 
+# CPU counts per memory size: the first memory size of an arch boots with each count of
+# TEST_SMP (4 CPUs under MTTCG, then 1), the others with 1 CPU.
+smps_for() {
+	if [ "$2" = first ]; then echo "${TEST_SMP:-4 1}"; else echo 1; fi
+}
+
 total_pass=0 total_fail=0 bad=0
 runs=()
 
 echo "== building"
 for arch in "${arches[@]}"; do
+	which=first
 	for mem in $(mems_for "$arch"); do
-		if ! make -s --no-print-directory ARCH="$arch" MEM="$mem" KVM="${KVM:-0}" SCENARIOS="$scen_dir" image >"$out/build-$arch-$mem.log" 2>&1; then
-			echo "$arch $mem: BUILD FAILED (see $out/build-$arch-$mem.log)"
-			tail -n 20 "$out/build-$arch-$mem.log"
-			total_fail=$((total_fail + 1)); bad=1
-			continue
-		fi
-		runs+=("$arch:$mem")
+		for smp in $(smps_for "$arch" $which); do
+			blog="$out/build-$arch-$mem-smp$smp.log"
+			if ! make -s --no-print-directory ARCH="$arch" MEM="$mem" SMP="$smp" KVM="${KVM:-0}" SCENARIOS="$scen_dir" image >"$blog" 2>&1; then
+				echo "$arch $mem smp$smp: BUILD FAILED (see $blog)"
+				tail -n 20 "$blog"
+				total_fail=$((total_fail + 1)); bad=1
+				continue
+			fi
+			runs+=("$arch:$mem:$smp")
+		done
+		which=rest
 	done
 done
 
 # Boots one run in the background-friendly way: writes $out/<arch>-<mem>.{log,status,time}.
 boot_one() {
-	local arch=${1%%:*} mem=${1#*:}
-	local log="$out/$arch-$mem.log"
+	local arch mem smp
+	IFS=: read -r arch mem smp <<<"$1"
+	local name="$arch-$mem-smp$smp"
+	local log="$out/$name.log"
 	local cmd
-	cmd=$(make -s --no-print-directory ARCH="$arch" MEM="$mem" KVM="${KVM:-0}" LOG="$log" print-qemu)
+	cmd=$(make -s --no-print-directory ARCH="$arch" MEM="$mem" SMP="$smp" KVM="${KVM:-0}" LOG="$log" print-qemu)
 	rm -f "$log"
 	local start=$SECONDS
-	timeout --foreground -k 5 "$timeout_s" $cmd </dev/null >"$out/$arch-$mem.qemu.log" 2>&1
+	timeout --foreground -k 5 "$timeout_s" $cmd </dev/null >"$out/$name.qemu.log" 2>&1
 	local qstatus=$?
 	local kstatus
 	if [ $qstatus -eq 124 ] || [ $qstatus -eq 137 ]; then kstatus=124
 	else tests/exit-status.sh "$arch" $qstatus; kstatus=$?; fi
-	echo "$kstatus" >"$out/$arch-$mem.status"
-	echo $((SECONDS - start)) >"$out/$arch-$mem.time"
+	echo "$kstatus" >"$out/$name.status"
+	echo $((SECONDS - start)) >"$out/$name.time"
 }
 
 echo "== booting ${#runs[@]} kernels under $( [ "${KVM:-0}" = 1 ] && echo KVM || echo TCG), $jobs at a time"
@@ -80,22 +96,23 @@ fuzz_lines() {
 }
 
 for run in "${runs[@]}"; do
-	arch=${run%%:*} mem=${run#*:}
-	log="$out/$arch-$mem.log"
+	IFS=: read -r arch mem smp <<<"$run"
+	name="$arch-$mem-smp$smp"
+	log="$out/$name.log"
 	[ -f "$log" ] || : >"$log"
-	result=$(tests/ktap-check.sh "$log" "$(cat "$out/$arch-$mem.status")")
+	result=$(tests/ktap-check.sh "$log" "$(cat "$out/$name.status")")
 	ok=$?
 	read -r p f problems <<<"$result"
-	secs=$(cat "$out/$arch-$mem.time")
+	secs=$(cat "$out/$name.time")
 	total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
 	if [ $ok -eq 0 ]; then
-		printf '%-8s %-5s %3d passed, %d failed  (%ss)\n' "$arch" "$mem" "$p" "$f" "$secs"
+		printf '%-8s %-5s smp%-2s %3d passed, %d failed  (%ss)\n' "$arch" "$mem" "$smp" "$p" "$f" "$secs"
 		fuzz_lines "$log"
 	else
 		# A broken boot counts as one more failure even when no test said "not ok".
 		[ "$f" -gt 0 ] || total_fail=$((total_fail + 1))
 		bad=1
-		printf '%-8s %-5s %3d passed, %d failed  (%ss) FAILED:%s\n' "$arch" "$mem" "$p" "$f" "$secs" "$problems"
+		printf '%-8s %-5s smp%-2s %3d passed, %d failed  (%ss) FAILED:%s\n' "$arch" "$mem" "$smp" "$p" "$f" "$secs" "$problems"
 		grep -aE 'not ok|PANIC|# .*:[0-9]+:|fuzz: FAIL|fuzz: replay' "$log" | head -n 20 | sed 's/^/    /'
 		fuzz_lines "$log"
 		echo "    log: $log"
@@ -122,28 +139,29 @@ fi
 
 # Memory scenarios: every transcript the kernels printed against the Linux oracle's (written by
 # host-test above), one result per scenario and run; the first run of an arch writes
-# build/scenarios/<arch>/, the other memory sizes build/scenarios/<arch>-<mem>/. The time is the
+# build/scenarios/<arch>/, the other runs build/scenarios/<arch>-<mem>-smp<cpus>/. The time is the
 # kernel's own measure of its scenario test (the KTEST's "scenarios took N ms").
 echo "== memory scenarios of $scen_dir against Linux"
 declare -A scen_first=()
 for run in "${runs[@]}"; do
-	arch=${run%%:*} mem=${run#*:}
+	IFS=: read -r arch mem smp <<<"$run"
+	name="$arch-$mem-smp$smp"
 	dir=build/scenarios/$arch
-	[ -z "${scen_first[$arch]:-}" ] || dir=build/scenarios/$arch-$mem
+	[ -z "${scen_first[$arch]:-}" ] || dir=build/scenarios/$name
 	scen_first[$arch]=1
-	result=$(tests/scenario-compare.sh "$out/$arch-$mem.log" "$dir" build/host/scenarios \
-		"$scen_dir" 2>"$out/scenarios-$arch-$mem.diff")
+	result=$(tests/scenario-compare.sh "$out/$name.log" "$dir" build/host/scenarios \
+		"$scen_dir" 2>"$out/scenarios-$name.diff")
 	ok=$?
 	read -r sp sf ss snames <<<"$result"
 	total_pass=$((total_pass + sp)); total_fail=$((total_fail + sf))
-	ms=$(sed -n 's/.*# scenarios took \([0-9]*\) ms.*/\1/p' "$out/$arch-$mem.log" | tail -n 1)
-	msg=$(printf '%-8s %-5s %3d scenarios match Linux, %d differ, %d skipped, %s s' \
-		"$arch" "$mem" "$sp" "$sf" "$ss" "$( [ -n "$ms" ] && echo "$((ms / 1000)).$(( (ms % 1000) / 100 ))" || echo '?')")
+	ms=$(sed -n 's/.*# scenarios took \([0-9]*\) ms.*/\1/p' "$out/$name.log" | tail -n 1)
+	msg=$(printf '%-8s %-5s smp%-2s %3d scenarios match Linux, %d differ, %d skipped, %s s' \
+		"$arch" "$mem" "$smp" "$sp" "$sf" "$ss" "$( [ -n "$ms" ] && echo "$((ms / 1000)).$(( (ms % 1000) / 100 ))" || echo '?')")
 	[ "$ss" -eq 0 ] || msg="$msg (files:$snames)"
 	echo "$msg"
 	if [ $ok -ne 0 ]; then
 		bad=1
-		head -n 60 "$out/scenarios-$arch-$mem.diff"
+		head -n 60 "$out/scenarios-$name.diff"
 	fi
 done
 

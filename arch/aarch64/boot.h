@@ -30,6 +30,7 @@ struct aarch64_boot_facts {
 	paddr_t tables_size;
 	paddr_t kernel_root_phys;   /* TTBR1 */
 	uint64_t efi_map_entries;   /* descriptors in the final UEFI memory map */
+	paddr_t acpi_rsdp;          /* the ACPI 2.0 RSDP from the UEFI configuration table, or 0 */
 };
 extern struct aarch64_boot_facts aarch64_boot_facts;
 

@@ -110,6 +110,15 @@ struct efi_system_table {
 	void *configuration_table;
 };
 
+/* One entry of the system table's configuration table: a GUID and the table it names. */
+struct efi_configuration_table {
+	struct efi_guid vendor_guid;
+	void *vendor_table;
+};
+
+#define EFI_ACPI_20_TABLE_GUID \
+	{ 0x8868e871, 0xe4f1, 0x11d3, { 0xbc, 0x22, 0x00, 0x80, 0xc7, 0x3c, 0x88, 0x81 } }
+
 #define EFI_LOADED_IMAGE_PROTOCOL_GUID \
 	{ 0x5b1b31a1, 0x9562, 0x11d2, { 0x8e, 0x3f, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b } }
 

@@ -1,5 +1,5 @@
 /* The UEFI stub: the C code UEFI runs through efi_entry. It reads the command line from the
- * loaded-image protocol, allocates the boot page-table pool, takes the final memory map, exits
+ * loaded-image protocol, notes the ACPI RSDP, allocates the boot page-table pool, takes the final memory map, exits
  * boot services, turns the map into struct boot_info, builds the kernel's page tables and
  * switches to them.
  *
@@ -27,6 +27,18 @@ struct aarch64_boot_facts aarch64_boot_facts;
 static pte_t empty_user_root[PT_ENTRIES] __aligned(4096);
 
 static const struct efi_guid loaded_image_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
+static const struct efi_guid acpi_20_guid = EFI_ACPI_20_TABLE_GUID;
+
+/* Records the physical address of the ACPI 2.0 RSDP the firmware lists in its configuration
+ * table (the SMP code finds the CPUs and the PSCI conduit in the tables behind it). UEFI's
+ * identity map makes the table's pointer its physical address. */
+static void find_acpi_rsdp(struct efi_system_table *st)
+{
+	const struct efi_configuration_table *t = st->configuration_table;
+	for (uint64_t i = 0; t && i < st->number_of_table_entries; i++)
+		if (memcmp(&t[i].vendor_guid, &acpi_20_guid, sizeof(acpi_20_guid)) == 0)
+			aarch64_boot_facts.acpi_rsdp = (uintptr_t)t[i].vendor_table;
+}
 
 /* Prints ASCII text S on the firmware console (only while boot services run). */
 static void efi_puts(struct efi_system_table *st, const char *s)
@@ -163,6 +175,7 @@ efi_status efi_main(efi_handle image, struct efi_system_table *st)
 	if (status != EFI_SUCCESS)
 		return efi_fail(st, "no EFI_LOADED_IMAGE_PROTOCOL on our handle", status);
 	copy_cmdline(bi, li);
+	find_acpi_rsdp(st);
 	facts->own_loaded_image = (uintptr_t)li->image_base == (uintptr_t)_image_start;
 
 	struct boot_pt_pool pool = { .pages = BOOT_PT_POOL_PAGES };

@@ -15,6 +15,8 @@
 #define GICD_ICPENDR     0x280
 #define GICD_ICACTIVER   0x380
 #define GICD_IPRIORITYR  0x400
+#define GICD_ITARGETSR   0x800
+#define GICD_SGIR        0xf00
 #define GICD_PIDR2       0xfe8
 #define GICD_CTLR_ENABLE 0x1
 
@@ -65,6 +67,38 @@ void gic_init(void)
 	*gicc(GICC_BPR) = 0;
 	*gicc(GICC_CTLR) = GICC_CTLR_ENABLE;
 	gic_ready = true;
+}
+
+/* The distributor's banked registers (INTIDs 0-31: SGIs and PPIs) are per CPU: each AP sets its
+ * own, like gic_init did for the boot CPU, then enables its CPU interface. */
+void gic_init_cpu(void)
+{
+	kassert(gic_ready);
+	*gicd(GICD_ICENABLER) = ~0u;
+	*gicd(GICD_ICPENDR) = ~0u;
+	*gicd(GICD_ICACTIVER) = ~0u;
+	*gicd(GICD_IGROUPR) = 0;
+	for (unsigned i = 0; i < 32; i += 4)
+		*gicd(GICD_IPRIORITYR + i) = GIC_PRIORITY * 0x01010101u;
+	*gicc(GICC_PMR) = GIC_PMR_ALL;
+	*gicc(GICC_BPR) = 0;
+	*gicc(GICC_CTLR) = GICC_CTLR_ENABLE;
+}
+
+/* GICD_ITARGETSR0-7 are read-only and banked: each byte reads as the calling CPU's own mask. A
+ * uniprocessor GIC makes them read as zero (IHI 0048B, 4.3.12): its one CPU interface is 0. */
+uint8_t gic_cpu_mask(void)
+{
+	uint8_t mask = (uint8_t)*gicd(GICD_ITARGETSR);
+	return mask ? mask : 1;
+}
+
+void gic_send_sgi(unsigned intid, uint8_t targets)
+{
+	kassert(intid < 16);
+	/* The SGI must not overtake the caller's earlier stores (the call it announces). */
+	__asm__ volatile("dsb ishst" ::: "memory");
+	*gicd(GICD_SGIR) = (uint32_t)targets << 16 | intid;   /* TargetListFilter 0: the list */
 }
 
 void gic_enable(unsigned intid)

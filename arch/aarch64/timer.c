@@ -7,6 +7,7 @@
 #include "kernel/arch.h"
 #include "kernel/panic.h"
 #include "arch/aarch64/gic.h"
+#include "kernel/smp.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/timer.h"
 
@@ -60,6 +61,11 @@ void aarch64_irq(struct trap_frame *tf)
 		return;                           /* withdrawn before we looked: nothing to do */
 	tf->irq = intid;
 	aarch64_last_irq = intid;
+	if (intid == AARCH64_SGI_CALL) {          /* a cross-CPU call (kernel/smp.c) */
+		gic_eoi(iar);
+		smp_ipi_handle();
+		return;
+	}
 	if (intid == ARCH_TIMER_VECTOR)
 		aarch64_timer_tick();
 	gic_eoi(iar);

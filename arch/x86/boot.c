@@ -11,6 +11,7 @@
 #include "pic.h"
 #include "serial.h"
 #include "timer.h"
+#include "trampoline.h"
 #include "kernel/arch.h"
 #include "kernel/panic.h"
 
@@ -32,6 +33,7 @@ void x86_boot_main(uint32_t magic, uint32_t mbi_pa)
 	/* GRUB's information lies in low memory that the page tables below may reuse: copy it
 	 * (it is still mapped 1:1) and reserve it before anything is allocated. */
 	x86_multiboot2_parse(magic, mbi_pa, bi);
+	x86_smp_reserve_low(bi);           /* the AP trampoline's block below 1 MiB */
 
 	x86_paging_init(bi);
 	x86_features_init();

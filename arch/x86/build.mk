@@ -1,7 +1,7 @@
 # Build settings for x86_64 and i686 (included by the top-level Makefile). Shared sources live
 # in arch/x86/, the few that differ per mode in arch/x86/64/ and arch/x86/32/.
-# The boot image is a GRUB (BIOS) ISO whose grub.cfg passes "mem=$(MEM)" to the kernel, so there
-# is one image per memory size: $(BUILD)/kernel-$(MEM).iso.
+# The boot image is a GRUB (BIOS) ISO whose grub.cfg passes "mem=$(MEM) smp=$(SMP)" to the kernel,
+# so there is one image per memory size and CPU count: $(BUILD)/kernel-$(MEM)-smp$(SMP)$(IMAGE_TAG).iso.
 
 ifeq ($(ARCH),x86_64)
 X86_MODE      := 64
@@ -21,6 +21,8 @@ ARCH_INCLUDES := -Iarch/x86/$(X86_MODE) -Iarch/x86
 
 ARCH_SRCS := \
 	arch/x86/multiboot2_header.S \
+	arch/x86/acpi.c \
+	arch/x86/apic.c \
 	arch/x86/boot.c \
 	arch/x86/context.c \
 	arch/x86/cpu.c \
@@ -34,8 +36,10 @@ ARCH_SRCS := \
 	arch/x86/paging.c \
 	arch/x86/pic.c \
 	arch/x86/serial.c \
+	arch/x86/smp.c \
 	arch/x86/timer.c \
 	arch/x86/trap.c \
+	arch/x86/trampoline.S \
 	arch/x86/usercopy.c \
 	arch/x86/$(X86_MODE)/entry.S \
 	arch/x86/$(X86_MODE)/trap_entry.S \
@@ -51,6 +55,7 @@ ARCH_SRCS += \
 	arch/x86/mmu_test.c \
 	arch/x86/paging_test.c \
 	arch/x86/regs_test.c \
+	arch/x86/smp_test.c \
 	arch/x86/timer_test.c \
 	arch/x86/user_test.c \
 	arch/x86/usercopy_test.c \
@@ -60,17 +65,17 @@ ifeq ($(X86_MODE),32)
 ARCH_SRCS += arch/x86/32/divdi3.c
 endif
 
-IMAGE := $(BUILD)/kernel-$(MEM)$(IMAGE_TAG).iso
+IMAGE := $(BUILD)/kernel-$(MEM)-smp$(SMP)$(IMAGE_TAG).iso
 QEMU_FLAGS := -M pc -cpu max -m $(MEM) -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom $(IMAGE) -boot d
 
 # The ISO: the kernel without debug sections (GRUB would copy them into RAM) and a grub.cfg
 # for this MEM. (The top-level Makefile defines KERNEL only after including this file, hence
 # the spelled-out path in the prerequisites.)
-X86_ISO_DIR := $(BUILD)/iso-$(MEM)$(IMAGE_TAG)
+X86_ISO_DIR := $(BUILD)/iso-$(MEM)-smp$(SMP)$(IMAGE_TAG)
 $(IMAGE): $(BUILD)/kernel.elf boot/grub-x86.cfg arch/x86/build.mk
 	@rm -rf $(X86_ISO_DIR) && mkdir -p $(X86_ISO_DIR)/boot/grub
 	$(OBJCOPY) --strip-debug $(KERNEL) $(X86_ISO_DIR)/boot/kernel.elf
-	sed -e 's/@MEM@/$(MEM)/g' -e 's/@CMDLINE@/$(KCMDLINE)/g' boot/grub-x86.cfg > $(X86_ISO_DIR)/boot/grub/grub.cfg
+	sed -e 's/@MEM@/$(MEM)/g' -e 's/@SMP@/$(SMP)/g' -e 's/@CMDLINE@/$(KCMDLINE)/g' boot/grub-x86.cfg > $(X86_ISO_DIR)/boot/grub/grub.cfg
 	grub-mkrescue -d /usr/lib/grub/i386-pc -o $@ $(X86_ISO_DIR) >$(BUILD)/grub-mkrescue.log 2>&1 \
 		|| { cat $(BUILD)/grub-mkrescue.log; exit 1; }

@@ -1,5 +1,6 @@
 /* Reading GRUB's Multiboot2 boot information into struct boot_info: the memory map (type 6), the
- * command line (type 1), the loader name (type 2) and the modules (type 3). Everything kept is
+ * command line (type 1), the loader name (type 2), the modules (type 3) and the ACPI RSDP (types
+ * 14 and 15, kept by kernel/acpi.c). Everything kept is
  * copied, and the information block and the modules are reserved, so the frame allocator may
  * reuse nothing GRUB left us until we are done with it. */
 #include "multiboot2.h"
@@ -7,6 +8,7 @@
 #include "kernel/kprintf.h"
 #include "kernel/string.h"
 #include "x86.h"
+#include "kernel/acpi.h"
 
 #define MB2_INFO_MAX_SIZE (1u << 20)   /* sanity bound for total_size */
 
@@ -86,6 +88,10 @@ void x86_multiboot2_parse(uint32_t magic, uint32_t mbi_pa, struct boot_info *bi)
 			copy_tag_string((const struct mb2_tag_string *)tag, loader_name,
 					sizeof(loader_name));
 			bi->loader = loader_name;
+			break;
+		case MB2_TAG_ACPI_OLD:
+		case MB2_TAG_ACPI_NEW:
+			acpi_set_rsdp(tag + 1, tag->size - sizeof(*tag));
 			break;
 		case MB2_TAG_MODULE: {
 			const struct mb2_tag_module *m = (const struct mb2_tag_module *)tag;

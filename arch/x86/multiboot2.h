@@ -12,6 +12,8 @@
 #define MB2_TAG_LOADER_NAME   2
 #define MB2_TAG_MODULE        3
 #define MB2_TAG_MMAP          6
+#define MB2_TAG_ACPI_OLD      14           /* a copy of the ACPI 1.0 RSDP */
+#define MB2_TAG_ACPI_NEW      15           /* a copy of the ACPI 2.0+ RSDP */
 
 /* Memory map entry types */
 #define MB2_MEM_AVAILABLE     1

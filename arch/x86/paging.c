@@ -264,3 +264,9 @@ x86_pte_t *x86_kmap_pte(unsigned slot)
 	kassert(tables_loaded && slot < X86_KMAP_SLOTS);
 	return &table_at(kmap_table)[(X86_KMAP_BASE >> 12) % X86_PT_ENTRIES + slot];
 }
+
+x86_pte_t *x86_fixmap_pte(unsigned index)
+{
+	kassert(tables_loaded && index >= X86_KMAP_SLOTS && index < X86_PT_ENTRIES);
+	return &table_at(kmap_table)[(X86_KMAP_BASE >> 12) % X86_PT_ENTRIES + index];
+}

@@ -27,6 +27,12 @@ x86_pte_t x86_paging_lookup(uint64_t va);
  * The caller must invalidate the TLB entry after changing it. After x86_paging_init. */
 x86_pte_t *x86_kmap_pte(unsigned slot);
 
+/* The page-table entry of the fixed kernel mapping at X86_KMAP_BASE + INDEX * 4 KiB, for
+ * X86_KMAP_SLOTS <= INDEX < X86_PT_ENTRIES: the rest of the kmap window's table, used for device
+ * registers that need a kernel address (the local APIC). The caller invalidates the TLB entry
+ * after changing it. After x86_paging_init. */
+x86_pte_t *x86_fixmap_pte(unsigned index);
+
 /* Maps FRAME into the next kmap slot, even when it is in the direct map, and returns the slot
  * address; kunmap_frame releases it. (kmap_frame uses it for frames outside the direct map.) */
 void *x86_kmap_slot(paddr_t frame);

@@ -5,6 +5,8 @@
 #include "kernel/arch.h"
 #include "entry.h"
 #include "pic.h"
+#include "apic.h"
+#include "kernel/smp.h"
 #include "x86.h"
 
 /* Page-fault error code bits (Intel SDM vol. 3, figure 4-12). */
@@ -52,10 +54,18 @@ static enum trap_kind vector_kind(unsigned vector)
 	}
 }
 
-/* Acknowledges a PIC interrupt (dropping a spurious one) before trap_dispatch sees the frame. */
+/* Acknowledges a PIC interrupt (dropping a spurious one) before trap_dispatch sees the frame;
+ * the local APIC's call IPI and spurious vector are handled here and go no further. */
 void x86_trap_entry(struct trap_frame *tf)
 {
 	unsigned vector = (unsigned)tf->vector;
+	if (vector == X86_VECTOR_IPI_CALL) {     /* a cross-CPU call (kernel/smp.c) */
+		x86_apic_eoi();
+		smp_ipi_handle();
+		return;
+	}
+	if (vector == X86_VECTOR_SPURIOUS)       /* the local APIC's: no EOI */
+		return;
 	if (vector >= X86_VECTOR_IRQ_BASE && vector < X86_VECTOR_IRQ_BASE + X86_IRQ_LINES &&
 	    !x86_pic_ack(vector - X86_VECTOR_IRQ_BASE))
 		return;
