@@ -27,7 +27,16 @@
 #define SYS_VIRT_TO_PHYS  23   /* (void *addr, uint64_t *phys) -> 0 or -errno (MAP_PHYS_CONTIGUOUS) */
 #define SYS_NS_RESTRICT   24   /* (const char *names, size_t len) -> 0: namespace &= names (comma list) */
 #define SYS_INJECT        25   /* (op INJECT_*, a, b) -> see below (for tests: fault injection, fuzz) */
-#define SYS_COUNT         26
+/* Threads (kernel/proc.c): contexts sharing the caller's address space and descriptors. */
+#define SYS_THREAD_CREATE 26   /* (void (*entry)(void *arg), void *stack_top, void *arg) -> tid or
+				* -errno; the thread starts at entry(arg) on stack_top */
+#define SYS_THREAD_EXIT   27   /* (int status) -> does not return; ends the calling thread only,
+				* the process ends with its last thread (SYS_EXIT ends all of them) */
+#define SYS_THREAD_JOIN   28   /* (long tid, int *status) -> 0 or -errno; waits for a thread of the
+				* caller's process to end (-ESRCH: no such thread, -EDEADLK: itself) */
+#define SYS_GETTID        29   /* () -> the calling thread's id (the pid for the first thread) */
+#define SYS_GETCPU        30   /* () -> the id of the CPU running the caller (for tests) */
+#define SYS_COUNT         31
 
 /* SYS_INJECT operations (mm/alloc_inject.h). The modes apply to the calling process only. */
 #define INJECT_OFF        0    /* () -> 0: injection off */

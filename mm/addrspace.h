@@ -76,7 +76,10 @@ int addrspace_fork(struct addrspace *parent, struct addrspace **child_out);
 void addrspace_get(struct addrspace *as);
 void addrspace_put(struct addrspace *as);
 
-/* Makes AS the user half of this CPU (NULL: none), remembering it for addrspace_active. */
+/* Makes AS the user half of this CPU (NULL: none), remembering it for addrspace_active. The
+ * only way a CPU changes the address space it runs (the scheduler calls it on every CPU, with
+ * interrupts masked): it records this CPU as one that may cache AS's translations, the set TLB
+ * shootdown flushes. */
 void addrspace_activate(struct addrspace *as);
 
 /* Returns the address space active on this CPU, or NULL. */
