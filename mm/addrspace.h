@@ -22,6 +22,7 @@
  *                                 last puts. Taken under an address-space lock by
  *                                 scheme_munmap_notify / scheme_file_put; never held while
  *                                 taking an address-space lock or touching user memory.
+ *   2b. shm_list_lock, shm_object.lock  shared objects (mm/shm.h): list, then one object's index
  *   3. zero_lock, kheap_lock      the zero frame's one-time set-up; the kernel heap
  *   4. frame_lock                 the frame allocator
  *   5. inject_lock                the allocation failure switch (a leaf)
@@ -62,12 +63,12 @@ void addrspace_destroy(struct addrspace *as);
 /* Creates a copy of PARENT for a forked process in *CHILD_OUT: every grant is copied; pages of
  * private grants become CoW in both (entries read-only, counts incremented; a page borrowed by
  * an External grant elsewhere is copied for the child at once instead, so the borrow keeps
- * seeing the parent's writes); shared pages stay shared (unpopulated ones are populated first,
- * so both sides get the same frame); device and External pages are mapped in both; unpopulated
- * private pages stay unpopulated; mappings of scheme files are prepared again by their daemons
- * for the child first (mm/fmap.c; may block). Returns 0, or an error with no child and PARENT
- * unchanged in content (some of its entries may have become read-only, and some shared pages
- * populated): -ENOMEM, a live daemon's refusal of the child's mapping (its -errno; a dead
+ * seeing the parent's writes); shared pages stay shared (the child's grants reference the same
+ * shared objects, mm/shm.h: nothing is populated or copied); device and External pages are
+ * mapped in both; unpopulated private pages stay unpopulated; mappings of scheme files are
+ * prepared again by their daemons for the child first (mm/fmap.c; may block). Returns 0, or an
+ * error with no child and PARENT unchanged in content (some of its entries may have become
+ * read-only): -ENOMEM, a live daemon's refusal of the child's mapping (its -errno; a dead
  * daemon's mappings are copied), -EAGAIN (the parent's file mappings kept changing). */
 int addrspace_fork(struct addrspace *parent, struct addrspace **child_out);
 

@@ -7,7 +7,11 @@
  * Each count word packs the number of entries (bits 0-28), "some entry belongs to a private
  * file mapping" (bit 29), "some entry is writable" (bit 30) and "some entry belongs to a shared
  * or External grant" (bit 31). Pass 1 also compares each space's count of pinned user-scheme
- * borrows with the pinned grants in its tree. */
+ * borrows with the pinned grants in its tree.
+ * Shared objects (mm/shm.h): pass 1 checks that every entry of an object-backed shared grant maps
+ * the object's frame for that page and counts each object's grants, compared with its refcount
+ * after the pass; pass 2 counts each frame an object holds as one more reference (a frame's
+ * count = its entries + the object's one), marked shared. */
 #include <stdarg.h>
 #include "mm/check.h"
 #include "mm/addrspace.h"
@@ -15,6 +19,7 @@
 #include "mm/kheap.h"
 #include "mm/pageinfo.h"
 #include "mm/section.h"
+#include "mm/shm.h"
 #include "mm/vm_internal.h"
 #include "kernel/format.h"
 #include "kernel/kprintf.h"
@@ -81,6 +86,46 @@ static void check_table(void *ctx, paddr_t table, unsigned level)
 static void check_file_entry(struct checker *c, struct grant *g, uintptr_t va, paddr_t pa,
 			     unsigned f);
 
+/* Checks that entry VA -> PA of the object-backed shared grant G maps the object's frame. */
+static void check_object_entry(struct checker *c, struct grant *g, uintptr_t va, paddr_t pa)
+{
+	struct shm_object *obj = g->provider.allocated_shared.obj;
+	size_t index = g->provider.allocated_shared.offset + (va - g->start) / FRAME_SIZE;
+	paddr_t want;
+	if (!shm_object_lookup(obj, index, &want))
+		report(c, "as=%p: shared entry va=%#lx maps %#llx, object %p has no page %zu",
+		       (void *)c->as, (unsigned long)va, (unsigned long long)pa, (void *)obj, index);
+	else if (want != pa)
+		report(c, "as=%p: shared entry va=%#lx maps %#llx, object %p page %zu is %#llx",
+		       (void *)c->as, (unsigned long)va, (unsigned long long)pa, (void *)obj, index,
+		       (unsigned long long)want);
+}
+
+/* Counts G's reference on its shared object and checks that G lies inside the object. */
+static void check_object_grant(struct checker *c, struct grant *g)
+{
+	struct shm_object *obj = g->provider.allocated_shared.obj;
+	if (g->provider.kind != GRANT_ALLOCATED_SHARED || !obj)
+		return;
+	obj->check_grants++;
+	if (g->provider.allocated_shared.offset > obj->pages ||
+	    g->pages > obj->pages - g->provider.allocated_shared.offset)
+		report(c, "as=%p: shared grant start=%#lx pages %zu at object page %zu, object %p "
+		       "has %zu pages", (void *)c->as, (unsigned long)g->start, g->pages,
+		       g->provider.allocated_shared.offset, (void *)obj, obj->pages);
+}
+
+/* Compares OBJ's refcount with the grants pass 1 counted on it, and resets the count. */
+static void check_object(void *ctx, struct shm_object *obj)
+{
+	struct checker *c = ctx;
+	uint32_t refs = shm_object_refcount(obj);
+	if (refs != obj->check_grants)
+		report(c, "shared object %p: refcount %u, %u grants reference it", (void *)obj,
+		       (unsigned)refs, (unsigned)obj->check_grants);
+	obj->check_grants = 0;
+}
+
 static void check_entry(void *ctx, uintptr_t va, paddr_t pa, unsigned flags)
 {
 	struct checker *c = ctx;
@@ -117,6 +162,8 @@ static void check_entry(void *ctx, uintptr_t va, paddr_t pa, unsigned flags)
 		if (pa == c->zero && (f & MMU_WRITE))
 			report(c, "as=%p: entry va=%#lx maps the zero frame writable", (void *)c->as,
 			       (unsigned long)va);
+		if (g->provider.kind == GRANT_ALLOCATED_SHARED && g->provider.allocated_shared.obj)
+			check_object_entry(c, g, va, pa);
 		break;
 	case GRANT_PHYS_BORROWED:
 		if (pa != g->provider.phys_borrowed.base + (va - g->start) || owned)
@@ -211,6 +258,7 @@ static void check_space(void *ctx, struct addrspace *as)
 			report(c, "as=%p: grant [%#lx, %#lx) outside the user half", (void *)as,
 			       (unsigned long)g->start, (unsigned long)grant_end(g));
 		check_file_grant(c, g);
+		check_object_grant(c, g);
 		if (g->provider.kind == GRANT_EXTERNAL &&
 		    (!g->provider.external.address_space ||
 		     !atomic_load(&g->provider.external.address_space->refcount)))
@@ -257,6 +305,24 @@ static void count_space(void *ctx, struct addrspace *as)
 	c->as = as;
 	arch_mmu_walk(&as->mmu, MMU_USER_BASE, arch_mmu_user_top(), count_entry, c);
 	spin_unlock_irqrestore(&as->lock, irq);
+}
+
+static void count_object_frame(void *ctx, size_t index, paddr_t pa)
+{
+	(void)index;
+	struct checker *c = ctx;
+	pfn_t pfn = paddr_to_pfn(pa);
+	if (pfn < c->sec->base_pfn || pfn - c->sec->base_pfn >= c->sec->count)
+		return;
+	uint32_t *w = &c->counts[pfn - c->sec->base_pfn];
+	if ((*w & CNT_MASK) != CNT_MASK)
+		(*w)++;
+	*w |= CNT_SHARED;
+}
+
+static void count_object(void *ctx, struct shm_object *obj)
+{
+	shm_object_for_each_frame(obj, count_object_frame, ctx);
 }
 
 static void compare_frame(struct checker *c, paddr_t pa, struct pageinfo *pi, uint32_t w)
@@ -320,6 +386,7 @@ static void check_section(struct checker *c, const struct section *s)
 		for (uint32_t i = 0; i < part.count; i++)
 			c->counts[i] = 0;
 		addrspace_for_each_live(count_space, c);
+		shm_for_each_object(count_object, c);
 		for (uint32_t i = 0; i < part.count; i++)
 			compare_frame(c, pfn_to_paddr(part.base_pfn + i), &s->pages[first + i],
 				      c->counts[i]);
@@ -336,6 +403,7 @@ int vm_check_all(void)
 	if (!vm_zero_frame_peek(&c.zero))
 		c.zero = ~(paddr_t)0;
 	addrspace_for_each_live(check_space, &c);
+	shm_for_each_object(check_object, &c);
 	const struct section_table *t = section_table_active();
 	for (uint32_t n = 0; t && n < t->count; n++)
 		check_section(&c, &t->sections[n]);

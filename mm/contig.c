@@ -22,13 +22,15 @@
  * Beyond mm/vm.h's short contract: vm_mmap_contig also returns -EPERM (MAP_FIXED below
  * MMU_USER_BASE) and -EEXIST (MAP_FIXED_NOREPLACE over a mapping), and -EINVAL without
  * MAP_SHARED; vm_virt_to_phys answers for device pages whether present or not (the address is
- * in the grant) and for any present page of an AllocatedShared grant. */
+ * in the grant) and for any page of an AllocatedShared grant that is present or that its shared
+ * object holds. */
 #include "mm/vm.h"
 #include "mm/vm_internal.h"
 #include "mm/frame.h"
 #include "mm/kheap.h"
 #include "mm/pageinfo.h"
 #include "mm/section.h"
+#include "mm/shm.h"
 #include "kernel/errno.h"
 #include "kernel/string.h"
 
@@ -172,8 +174,11 @@ int vm_virt_to_phys(struct addrspace *as, uintptr_t addr, paddr_t *phys)
 	} else if (g->provider.kind == GRANT_PHYS_BORROWED) {
 		pa = g->provider.phys_borrowed.base + (page - g->start);   /* present or not */
 	} else if (g->provider.kind == GRANT_ALLOCATED_SHARED) {
-		if (!arch_mmu_query(&as->mmu, page, &pa, NULL))
-			err = -EFAULT;   /* not populated: no frame yet */
+		struct shm_object *obj = g->provider.allocated_shared.obj;
+		if (!arch_mmu_query(&as->mmu, page, &pa, NULL) &&
+		    !(obj && shm_object_lookup(obj, g->provider.allocated_shared.offset +
+					       (page - g->start) / FRAME_SIZE, &pa)))
+			err = -EFAULT;   /* not populated: no frame yet (here or in the object) */
 	} else {
 		err = -EINVAL;           /* private (CoW, zero frame), External, scheme mappings */
 	}

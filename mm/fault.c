@@ -10,8 +10,10 @@
  *                             copy, drop the old reference (vm_page_replace_locked)
  *     present, write, read-only entry but the frame is ours alone (count 1) or shared (bit
  *                             set): just make the entry writable
- *   AllocatedShared           not present: a fresh zeroed frame (never the zero frame: both
- *                             sides of a later fork must see the same frame); present: rights
+ *   AllocatedShared           not present: the shared object's frame for that page, or a
+ *                             fresh zeroed frame put into the object (never the zero frame:
+ *                             every grant on the object must see the same frame; mm/shm.c);
+ *                             present: rights. A contiguous grant (no object) is all present.
  *   PhysBorrowed              map base + offset with the grant's cache attribute, no reference
  *   External                  mapped eagerly at creation: only a spurious or rights fault
  *   Allocated with a file (MAP_PRIVATE of a scheme file), FmapBorrowed (MAP_SHARED of one):
@@ -27,6 +29,7 @@
 #include "mm/vm_internal.h"
 #include "mm/pageinfo.h"
 #include "mm/section.h"
+#include "mm/shm.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 
@@ -55,6 +58,20 @@ static int fault_anon_locked(struct addrspace *as, struct grant *g, uintptr_t va
 		return vm_page_own_locked(as, g, va, &pa);   /* CoW break, or just the write right */
 	vm_entry_sync_locked(as, va, vm_entry_flags(g, pa));
 	return 0;
+}
+
+static int fault_shared_locked(struct addrspace *as, struct grant *g, uintptr_t va)
+{
+	spin_assert_held(&as->lock);
+	paddr_t pa;
+	if (arch_mmu_query(&as->mmu, va, &pa, NULL)) {
+		vm_entry_sync_locked(as, va, vm_entry_flags(g, pa));
+		return 0;
+	}
+	if (unlikely(!g->provider.allocated_shared.obj))
+		panic("va=%#lx absent in contiguous grant start=%#lx", (unsigned long)va,
+		      (unsigned long)g->start);
+	return shm_map_page_locked(as, g, va, &pa);
 }
 
 static int fault_phys_locked(struct addrspace *as, struct grant *g, uintptr_t va)
@@ -90,7 +107,7 @@ static int fault_grant_locked(struct addrspace *as, struct grant *g, uintptr_t v
 			return fmap_fault_locked(as, g, va, access, ff);
 		return fault_anon_locked(as, g, va, access);
 	case GRANT_ALLOCATED_SHARED:
-		return fault_anon_locked(as, g, va, access);
+		return fault_shared_locked(as, g, va);
 	case GRANT_PHYS_BORROWED:
 		return fault_phys_locked(as, g, va);
 	case GRANT_EXTERNAL:

@@ -47,6 +47,7 @@
 #include "mm/kheap.h"
 #include "mm/pageinfo.h"
 #include "mm/section.h"
+#include "mm/shm.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 #include "scheme/scheme.h"
@@ -85,9 +86,7 @@ static int source_page_locked(struct addrspace *src, uintptr_t sva, bool private
 	switch (g->provider.kind) {
 	case GRANT_ALLOCATED_SHARED:
 		if (!arch_mmu_query(&src->mmu, sva, &f, NULL)) {
-			int err = vm_frame_new_zeroed(&f);
-			if (!err)
-				err = vm_map_ref_locked(src, sva, f, vm_entry_flags(g, f));
+			int err = shm_map_page_locked(src, g, sva, &f);   /* the object's frame */
 			if (err)
 				return err;
 		}

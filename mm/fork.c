@@ -9,9 +9,12 @@
  *                    External grant somewhere; making it CoW would let the parent's next write
  *                    copy it away from the borrower, so the child gets its own copy instead
  *                    (what Linux does for pinned pages).
- *   AllocatedShared  every page is populated in the parent first (the seed's rule: lazy shared
- *                    pages only while the space has not been cloned), then the child maps the
- *                    same frames with the same rights and the shared bit is set.
+ *   AllocatedShared  the child's grant references the same shared object (mm/shm.h) and
+ *                    copies no entry: each side faults the object's frames in (or puts a new
+ *                    zeroed one into it) when it touches a page, so fork allocates nothing per
+ *                    page and needs no page table for shared memory (Linux skips shared
+ *                    mappings in copy_page_range the same way). A contiguous grant (no
+ *                    object, all present) has its entries copied: same frames, same rights.
  *   Allocated with a file (MAP_PRIVATE of a scheme file): as Allocated, except that a frame
  *                    with count > 1 (maybe the file's) is mapped read-only into the child as it
  *                    is: its shared bit stays, and a write on either side copies it.
@@ -34,6 +37,7 @@
 #include "mm/vm_internal.h"
 #include "mm/pageinfo.h"
 #include "mm/section.h"
+#include "mm/shm.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 #include "scheme/scheme.h"
@@ -137,23 +141,6 @@ static int fork_fmap_batch(void *ctx, struct vm_entry *e, unsigned count)
 	return 0;
 }
 
-/* Populates every unpopulated page of the shared grant G of AS with a zeroed frame. */
-static int populate_shared_locked(struct addrspace *as, struct grant *g)
-{
-	spin_assert_held(&as->lock);
-	for (uintptr_t va = g->start; va < grant_end(g); va += FRAME_SIZE) {
-		if (arch_mmu_query(&as->mmu, va, NULL, NULL))
-			continue;
-		paddr_t pa;
-		int err = vm_frame_new_zeroed(&pa);
-		if (!err)
-			err = vm_map_ref_locked(as, va, pa, vm_entry_flags(g, pa));
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 /* Copies grant PG of the parent, and its entries, into the child. */
 static int fork_grant_locked(struct fork_ctx *fc, struct grant *pg)
 {
@@ -165,6 +152,8 @@ static int fork_grant_locked(struct fork_ctx *fc, struct grant *pg)
 		return -ENOMEM;
 	if (cg->provider.kind == GRANT_EXTERNAL)
 		addrspace_get(cg->provider.external.address_space);
+	if (cg->provider.kind == GRANT_ALLOCATED_SHARED && cg->provider.allocated_shared.obj)
+		shm_object_get(cg->provider.allocated_shared.obj);
 	struct grant_file_ref *ref = grant_file(cg);
 	if (ref) {
 		scheme_file_get(ref->file);
@@ -180,9 +169,8 @@ static int fork_grant_locked(struct fork_ctx *fc, struct grant *pg)
 	if (pg->provider.kind == GRANT_ALLOCATED) {
 		fn = fork_private_batch;
 	} else if (pg->provider.kind == GRANT_ALLOCATED_SHARED) {
-		int err = populate_shared_locked(fc->parent, pg);
-		if (err)
-			return err;
+		if (pg->provider.allocated_shared.obj)
+			return 0;        /* the object has the frames: nothing to copy */
 		fn = fork_shared_batch;
 	} else if (pg->provider.kind == GRANT_FMAP_BORROWED) {
 		fn = fork_fmap_batch;

@@ -4,6 +4,7 @@
 #include "mm/addrspace.h"
 #include "mm/arch_mmu.h"
 #include "mm/kheap.h"
+#include "mm/shm.h"
 #include "mm/vm.h"
 #include "kernel/panic.h"
 #include "scheme/scheme.h"
@@ -48,6 +49,8 @@ void grant_free(struct grant *g)
 {
 	if (g->provider.kind == GRANT_EXTERNAL && g->provider.external.address_space)
 		addrspace_put(g->provider.external.address_space);
+	if (g->provider.kind == GRANT_ALLOCATED_SHARED && g->provider.allocated_shared.obj)
+		shm_object_put(g->provider.allocated_shared.obj);
 	struct grant_file_ref *ref = grant_file(g);
 	if (ref && ref->file)
 		scheme_file_put(ref->file);
@@ -73,6 +76,12 @@ void grant_split(struct grant *g, size_t offset, struct grant *spare)
 		if (p->allocated.cow_file_ref.file) {
 			p->allocated.cow_file_ref.offset += bytes;
 			scheme_file_get(p->allocated.cow_file_ref.file);
+		}
+		break;
+	case GRANT_ALLOCATED_SHARED:
+		if (p->allocated_shared.obj) {
+			p->allocated_shared.offset += offset;
+			shm_object_get(p->allocated_shared.obj);
 		}
 		break;
 	case GRANT_PHYS_BORROWED:
@@ -111,7 +120,12 @@ static bool provider_continues(const struct grant_provider *a, const struct gran
 		return file_continues(a, &a->allocated.cow_file_ref, b, &b->allocated.cow_file_ref,
 				      bytes);
 	case GRANT_ALLOCATED_SHARED:
-		return a->allocated_shared.is_pinned_userscheme_borrow ==
+		/* one object with following pages (or two contiguous mappings: no object) */
+		return a->allocated_shared.obj == b->allocated_shared.obj &&
+		       (!a->allocated_shared.obj ||
+			a->allocated_shared.offset + bytes / FRAME_SIZE ==
+			b->allocated_shared.offset) &&
+		       a->allocated_shared.is_pinned_userscheme_borrow ==
 		       b->allocated_shared.is_pinned_userscheme_borrow;
 	case GRANT_PHYS_BORROWED:
 		return a->phys_borrowed.base + bytes == b->phys_borrowed.base;

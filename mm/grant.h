@@ -10,9 +10,13 @@
  *                           (NULL: anonymous): then a present frame with count > 1 is never
  *                           written in place (it may be the file's frame: mm/fmap.c), and a
  *                           non-present page is a hole (eager) or asked from the daemon (lazy).
- *   GRANT_ALLOCATED_SHARED  owned, shared: MAP_SHARED anonymous memory. Populated lazily while
- *                           the address space has not been forked; fork populates every page
- *                           and both sides then map the same frames (pageinfo shared bit).
+ *   GRANT_ALLOCATED_SHARED  owned, shared: MAP_SHARED anonymous memory. obj is the shared
+ *                           object (mm/shm.h) holding the frames, offset the object page of the
+ *                           grant's first page; pages are populated lazily from the object (or
+ *                           a zeroed frame put into it), also after fork, whose copy references
+ *                           the same object (pageinfo shared bit set). obj NULL: a contiguous
+ *                           mapping (mm/contig.c), every page present from the start, the frames
+ *                           held by the entries alone.
  *   GRANT_PHYS_BORROWED     frames outside the allocator (MMIO): base is the physical address of
  *                           the first page. No pageinfo, no refcount; a frame with a pageinfo is
  *                           refused at creation (-EPERM).
@@ -23,6 +27,10 @@
  *                           one reference per present entry that has a pageinfo (device frames
  *                           none). pin_refcount counts those references (the grant's "pins" on
  *                           the daemon's frames); the checker verifies it entry by entry.
+ *
+ * Object references: an AllocatedShared grant with an object holds one reference on it
+ * (shm_object_get): taken by vm_mmap (the new object's), fork's copy and grant_split for the new
+ * half, dropped by grant_free (the last one frees the object's frames: unmap first).
  *
  * File references: a grant whose provider names a file (cow_file_ref / file_ref) holds one
  * reference on it (scheme_file_get): taken by whoever creates the grant (vm_mmap_file, fork's
@@ -38,6 +46,7 @@
 
 struct addrspace;
 struct scheme_file;              /* scheme/scheme.h */
+struct shm_object;               /* mm/shm.h */
 
 /* A reference to a range of a scheme file (the seed's GrantFileRef): FILE is NULL for none. */
 struct grant_file_ref {
@@ -64,6 +73,8 @@ struct grant_provider {
 			struct grant_file_ref cow_file_ref;
 		} allocated;
 		struct {
+			struct shm_object *obj;  /* holds a reference; NULL: contiguous */
+			size_t offset;           /* object page of the grant's first page */
 			bool is_pinned_userscheme_borrow;
 		} allocated_shared;
 		struct {
@@ -118,7 +129,8 @@ const char *grant_kind_name(enum grant_kind kind);
 struct grant *grant_new(uintptr_t start, size_t pages, unsigned prot, unsigned max_prot,
 			unsigned map_flags, unsigned cache, const struct grant_provider *provider);
 
-/* Frees G (not in a tree), dropping the address-space reference of an External provider and
+/* Frees G (not in a tree), dropping the address-space reference of an External provider, the
+ * object reference of an AllocatedShared one (G's entries must be unmapped and flushed) and
  * the file reference of a provider that names a file. Sends no munmap notice (mm/fmap.c does,
  * before the pages go). */
 void grant_free(struct grant *g);
@@ -128,8 +140,9 @@ struct grant_file_ref *grant_file(struct grant *g);
 
 /* Splits G at OFFSET pages (0 < OFFSET < G->pages): G keeps the first part and SPARE, a grant
  * from grant_new (contents overwritten), becomes the rest with the same protection and provider
- * moved by OFFSET pages (External src_base, PhysBorrowed base, file offsets); an External
- * provider's address space gains a reference for SPARE, and so does a provider's file. An
+ * moved by OFFSET pages (External src_base, PhysBorrowed base, file and object offsets); an
+ * External provider's address space gains a reference for SPARE, and so do a provider's file
+ * and shared object. An
  * FmapBorrowed pin_refcount is copied as is: the caller recounts both halves
  * (fmap_recount_pins_locked). SPARE is not inserted in any tree. */
 void grant_split(struct grant *g, size_t offset, struct grant *spare);

@@ -17,6 +17,7 @@
 #include "mm/kheap.h"
 #include "mm/mm.h"
 #include "mm/section.h"
+#include "mm/shm.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 
@@ -234,13 +235,14 @@ out:
 	return err;
 }
 
-/* vm_place_grant without FILL, freeing G on error (its provider holds no reference yet). */
+/* vm_place_grant without FILL, freeing G on error (with its provider's references: a new
+ * shared object dies with it). */
 static int place_grant(struct addrspace *as, uintptr_t addr, size_t len, unsigned flags,
 		       struct grant *g, uintptr_t *out)
 {
 	int err = vm_place_grant(as, addr, len, flags, g, NULL, NULL, out);
 	if (err)
-		kfree(g);
+		grant_free(g);
 	return err;
 }
 
@@ -290,10 +292,15 @@ int vm_mmap(struct addrspace *as, uintptr_t addr, size_t len, unsigned prot, uns
 		return err;
 	bool private = (flags & MAP_TYPE) == MAP_PRIVATE;
 	struct grant_provider p = { .kind = private ? GRANT_ALLOCATED : GRANT_ALLOCATED_SHARED };
+	if (!private && (err = shm_object_new(pages, &p.allocated_shared.obj)))
+		return err;              /* shared: a new object, its reference handed to the grant */
 	struct grant *g = grant_new(0, pages, prot, PROT_MASK, private ? MAP_PRIVATE : MAP_SHARED,
 				    MMU_CACHE_WB, &p);
-	if (!g)
+	if (!g) {
+		if (!private)
+			shm_object_put(p.allocated_shared.obj);
 		return -ENOMEM;
+	}
 	return place_grant(as, addr, pages * FRAME_SIZE, flags, g, out);
 }
 

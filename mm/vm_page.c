@@ -12,6 +12,7 @@
 #include "mm/frame.h"
 #include "mm/pageinfo.h"
 #include "mm/section.h"
+#include "mm/shm.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
@@ -170,6 +171,12 @@ int vm_page_own_locked(struct addrspace *as, struct grant *g, uintptr_t va, padd
 	if (!arch_mmu_query(&as->mmu, va, &pa, NULL)) {
 		if (kind == GRANT_EXTERNAL || file)
 			return -EFAULT;          /* a file page not asked for yet, or a hole */
+		if (kind == GRANT_ALLOCATED_SHARED) {
+			int err = shm_map_page_locked(as, g, va, &pa);   /* the object's frame */
+			if (!err)
+				*out = pa;
+			return err;
+		}
 		int err = vm_frame_new_zeroed(&pa);
 		if (!err)
 			err = vm_map_ref_locked(as, va, pa, vm_entry_flags(g, pa));

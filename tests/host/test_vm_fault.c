@@ -1,6 +1,6 @@
 /* Host tests of the fault path and fork (mm/fault.c, mm/fork.c) over the software MMU: zero
  * fill from the zero frame, fresh frames on write, CoW after fork with exact frame counts,
- * refcount-1 reuse, shared anonymous memory across fork, the TLB discipline, the 1 GiB untouched
+ * refcount-1 reuse, shared anonymous memory across fork (one shared object, mm/shm.c), the TLB discipline, the 1 GiB untouched
  * mapping. Every test ends with the invariant checker clean (vm_env's after-each hook too). */
 #include <string.h>
 
@@ -12,6 +12,7 @@
 #include "mm/check.h"
 #include "mm/pageinfo.h"
 #include "mm/section.h"
+#include "mm/shm.h"
 #include "mm/vm.h"
 #include "mm/vm_internal.h"
 
@@ -211,31 +212,48 @@ HTEST(vm_shared_anonymous_memory_stays_shared_across_fork)
 	uintptr_t a;
 	ASSERT_EQ(vm_mmap(parent, 0, 4 * PG, RW, SHARED, &a), 0);
 	ASSERT_EQ(vm_env_fill(parent, a, 16, 0x71), 0);      /* page 0 only */
+	struct grant *pg = grant_tree_find(&parent->grants, a);
+	ASSERT_NOT_NULL(pg);
+	struct shm_object *obj = pg->provider.allocated_shared.obj;
+	ASSERT_NOT_NULL(obj);
+	EXPECT_EQ(shm_object_frames(obj), 1);
 	uint64_t f = vm_env_free();
 	unsigned long heap = vm_env_heap_frames();
 	ASSERT_EQ(addrspace_fork(parent, &child), 0);
-	/* Pages 1-3 were populated by the fork so that both sides have the same frames. */
-	EXPECT_EQ(f - vm_env_free(), 3 + child->mmu.table_frames + (vm_env_heap_frames() - heap));
+	/* The child's grant references the same object: nothing populated, no entry copied. */
+	EXPECT_EQ(f - vm_env_free(), child->mmu.table_frames + (vm_env_heap_frames() - heap));
+	EXPECT_EQ(addrspace_resident_pages(child), 0);
+	EXPECT_EQ(shm_object_refcount(obj), 2);
+	EXPECT_EQ(shm_object_frames(obj), 1);
+	unsigned long tables = child->mmu.table_frames;
+	f = vm_env_free();
+	heap = vm_env_heap_frames();
+	EXPECT_TRUE(vm_env_all(child, a, 16, 0x71));          /* faults in the parent's frame */
+	ASSERT_EQ(vm_env_fill(child, a + 2 * PG, 8, 0x72), 0); /* a new frame, into the object */
+	ASSERT_EQ(vm_env_fill(parent, a + 3 * PG, 8, 0x73), 0);
+	EXPECT_TRUE(vm_env_all(parent, a + 2 * PG, 8, 0x72));
+	EXPECT_TRUE(vm_env_all(child, a + 3 * PG, 8, 0x73));
+	EXPECT_EQ(f - vm_env_free(), 2 + (child->mmu.table_frames - tables) +
+		  (vm_env_heap_frames() - heap));                /* pages 2 and 3, no copies */
+	EXPECT_EQ(shm_object_frames(obj), 3);
 	for (int i = 0; i < 4; i++) {
 		unsigned pf, cf;
 		paddr_t pa = vm_env_frame(parent, a + i * PG, &pf);
 		EXPECT_EQ(vm_env_frame(child, a + i * PG, &cf), pa);
+		if (i == 1) {                    /* untouched: in nobody's tables, not in the object */
+			EXPECT_EQ(pa, (paddr_t)-1);
+			continue;
+		}
 		EXPECT_TRUE(pf & MMU_WRITE);
 		EXPECT_TRUE(cf & MMU_WRITE);
-		EXPECT_EQ(vm_env_refcount(child, a + i * PG), 2);
+		EXPECT_EQ(vm_env_refcount(child, a + i * PG), 3);    /* two entries and the object */
 		EXPECT_TRUE(pageinfo_is_shared(pageinfo_of(pa)));
 	}
-	f = vm_env_free();
-	ASSERT_EQ(vm_env_fill(child, a + 2 * PG, 8, 0x72), 0);
-	ASSERT_EQ(vm_env_fill(parent, a + 3 * PG, 8, 0x73), 0);
-	EXPECT_EQ(vm_env_free(), f);                          /* no copies */
-	EXPECT_TRUE(vm_env_all(parent, a + 2 * PG, 8, 0x72));
-	EXPECT_TRUE(vm_env_all(child, a + 3 * PG, 8, 0x73));
-	EXPECT_TRUE(vm_env_all(child, a, 16, 0x71));
 	VM_CHECK_CLEAN();
 	addrspace_destroy(parent);
+	EXPECT_EQ(shm_object_refcount(obj), 1);
 	EXPECT_TRUE(vm_env_all(child, a + 3 * PG, 8, 0x73));
-	EXPECT_EQ(vm_env_refcount(child, a), 1);
+	EXPECT_EQ(vm_env_refcount(child, a), 2);
 	VM_CHECK_CLEAN();
 	addrspace_destroy(child);
 	EXPECT_EQ(vm_env_free(), start);

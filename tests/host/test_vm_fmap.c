@@ -29,7 +29,8 @@ HTEST(fmap_eager_shared_maps_the_daemons_frames_and_writes_go_both_ways)
 	EXPECT_EQ(addrspace_resident_pages(c), 4);
 	for (int i = 0; i < 4; i++) {
 		EXPECT_EQ(vm_env_frame(c, a + i * PG, NULL), dframe(&d, 2 + i));
-		EXPECT_EQ(vm_env_refcount(c, a + i * PG), 2);
+		/* the daemon's entry, its shared object's reference (mm/shm.h), ours */
+		EXPECT_EQ(vm_env_refcount(c, a + i * PG), 3);
 		EXPECT_TRUE(pageinfo_is_shared(pageinfo_of(dframe(&d, 2 + i))));
 		EXPECT_TRUE(vm_env_all(c, a + i * PG, PG, (uint8_t)(0x42 + i)));
 	}
@@ -42,7 +43,7 @@ HTEST(fmap_eager_shared_maps_the_daemons_frames_and_writes_go_both_ways)
 	addrspace_destroy(c);
 	EXPECT_STREQ(LOG(&d), "U2+4");                   /* exit: exactly the prepared range */
 	EXPECT_EQ(fake_file_refs(f), 1);
-	EXPECT_EQ(vm_env_refcount(d.as, d.base + 2 * PG), 1);
+	EXPECT_EQ(vm_env_refcount(d.as, d.base + 2 * PG), 2);    /* the daemon's entry and object */
 	finish(&d, NULL, f, start);
 }
 
@@ -255,7 +256,7 @@ HTEST(fmap_private_shows_the_file_until_written_then_keeps_its_copy)
 	EXPECT_TRUE(vm_env_all(c, a + 4, 4, 0x99));
 	ASSERT_EQ(vm_env_fill(d.as, d.base + PG, 8, 0x98), 0);   /* no longer follows */
 	EXPECT_TRUE(vm_env_all(c, a + 4, 4, 0x99));
-	EXPECT_EQ(vm_env_refcount(d.as, d.base + PG), 1);
+	EXPECT_EQ(vm_env_refcount(d.as, d.base + PG), 2);        /* the daemon's entry and object */
 	/* vm_space_write (a loader) copies too. */
 	ASSERT_EQ(vm_space_write(c, a + PG, "z", 1), 0);
 	EXPECT_TRUE(vm_env_all(d.as, d.base + 2 * PG, 1, 0x42));

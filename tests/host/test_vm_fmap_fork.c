@@ -27,9 +27,10 @@ HTEST(fmap_fork_prepares_the_childs_copies_and_keeps_both_kinds_right)
 	EXPECT_STRSTR(got, "P0+2s");
 	EXPECT_STRSTR(got, "P2+2p");
 	EXPECT_STRSTR(got, "P5+2sL");                             /* one run of present pages */
-	/* Shared: same frames, three references; writes seen by all. */
+	/* Shared: same frames, four references (the daemon's entry and shared object, parent,
+	 * child); writes seen by all. */
 	EXPECT_EQ(vm_env_frame(child, s, NULL), dframe(&d, 0));
-	EXPECT_EQ(vm_env_refcount(child, s), 3);
+	EXPECT_EQ(vm_env_refcount(child, s), 4);
 	EXPECT_EQ(pins_at(child, s), 2);
 	EXPECT_EQ(pins_at(child, l), 2);
 	ASSERT_EQ(vm_env_fill(child, s, 8, 0x31), 0);
