@@ -174,9 +174,15 @@ KTEST(mm_vm_shared_anonymous_stays_shared_across_fork)
 	uintptr_t a;
 	ASSERT_EQ(vm_mmap(parent, 0, 2 * PG, RW, MAP_SHARED | MAP_ANONYMOUS, &a), 0);
 	ASSERT_EQ(addrspace_fork(parent, &child), 0);
+	/* fork populates nothing: both grants reference one shared object (mm/shm.h), and the
+	 * first fault on either side puts the page's frame into it */
+	EXPECT_EQ(frame_at(child, a + PG, NULL), ~(paddr_t)0);
+	ASSERT_EQ(vm_fault(child, a + PG, VM_ACCESS_WRITE), 0);
+	ASSERT_EQ(vm_fault(parent, a + PG, VM_ACCESS_READ), 0);
 	EXPECT_EQ(frame_at(parent, a + PG, NULL), frame_at(child, a + PG, NULL));
+	EXPECT_EQ(refs_at(parent, a + PG), 3);          /* two entries and the object */
 	addrspace_activate(child);
-	ASSERT_EQ(arch_copy_to_user(a + PG + 8, "shared!", 8), 0);  /* already writable */
+	ASSERT_EQ(arch_copy_to_user(a + PG + 8, "shared!", 8), 0);  /* writable */
 	addrspace_activate(parent);
 	char buf[8];
 	ASSERT_EQ(arch_copy_from_user(buf, a + PG + 8, 8), 0);

@@ -380,17 +380,11 @@ static void check_child(long pid, int status, bool known)
 	}
 }
 
-/* fork populates every page of every MAP_SHARED mapping first (mm/fork.c, the seed's rule), so
- * forking with a huge one runs out of memory by design: the fuzzer forks only while its shared
- * mappings add up to at most MAX_SHARED_FORK pages. */
-#define MAX_SHARED_FORK 2048
+/* fork shares MAP_SHARED mappings by their objects (mm/shm.c), populating nothing, so any size
+ * of shared mapping forks. */
 static void op_fork(void)
 {
-	unsigned long shared_pages = 0;
-	for (unsigned i = 0; i < nregions; i++)
-		if (regions[i].kind == R_SHARED)
-			shared_pages += (regions[i].end - regions[i].start) / PAGE;
-	if (depth >= MAX_DEPTH || shared_pages > MAX_SHARED_FORK)
+	if (depth >= MAX_DEPTH)
 		return;
 	/* the status pointer: our own mailbox word (shared and populated, so the kernel's store
 	 * cannot fail), or a generated one */
