@@ -1,8 +1,7 @@
 /* Host tests of shared anonymous memory objects (mm/shm.c) over the software MMU, under the
  * sanitizers: fork of a 2^40-byte shared mapping allocates nothing per page, faults that run
  * out of memory at each allocation leave exact counts, split and merge keep one object with the
- * right offsets, munmap and MAP_FIXED keep the object's frames until its last grant goes, and a
- * fork chain where the middle exits first. */
+ * right offsets, munmap and MAP_FIXED keep the object's frames until its last grant goes. */
 #include "htest.h"
 #include "vm_env.h"
 #include "kernel/errno.h"
