@@ -6,6 +6,8 @@
 #include "mm/addrspace.h"
 #include "mm/check.h"
 #include "mm/frame.h"
+#include "mm/kheap.h"
+#include "kernel/arch.h"
 #include "mm/pageinfo.h"
 #include "mm/section.h"
 #include "mm/shm.h"
@@ -122,5 +124,44 @@ KTEST(mm_shm_object_index_is_sparse_and_exact)
 	EXPECT_EQ(vm_check_all(), 1);
 	shm_object_put(obj);
 	EXPECT_EQ(vm_check_all(), 0);
+	EXPECT_EQ(frame_count_free(), start);
+}
+
+/* Forks AS and returns the frames the fork took besides the child's page tables and heap (0 when
+ * nothing is allocated per page); logs the cycles it took. */
+static uint64_t fork_frames(struct addrspace *as, const char *what)
+{
+	struct addrspace *child;
+	struct kheap_stats h0, h1;
+	kheap_get_stats(&h0);
+	uint64_t f = frame_count_free(), t = arch_cycles();
+	if (addrspace_fork(as, &child) != 0)
+		return ~(uint64_t)0;
+	t = arch_cycles() - t;
+	kheap_get_stats(&h1);
+	uint64_t used = f - frame_count_free() - child->mmu.table_frames - (h1.frames - h0.frames);
+	ktest_log("fork with %s: %llu cycles", what, (unsigned long long)t);
+	EXPECT_EQ(addrspace_resident_pages(child), 0);
+	addrspace_destroy(child);
+	return used;
+}
+
+KTEST(mm_shm_fork_allocates_nothing_per_shared_page)
+{
+	uint64_t start = frame_count_free();
+	struct addrspace *as;
+	ASSERT_EQ(addrspace_create(&as), 0);
+	uintptr_t a;
+	size_t pages = (size_t)1 << (sizeof(size_t) == 8 ? 28 : 18);
+	ASSERT_EQ(vm_mmap(as, 0, pages * PG, RW, MAP_SHARED | MAP_ANONYMOUS, &a), 0);
+	for (int i = 0; i < 16; i++)
+		ASSERT_EQ(vm_fault(as, a + i * PG, VM_ACCESS_WRITE), 0);
+	EXPECT_EQ(fork_frames(as, "16 shared pages touched"), 0);
+	for (int i = 16; i < 4096; i++)
+		ASSERT_EQ(vm_fault(as, a + i * PG, VM_ACCESS_WRITE), 0);
+	EXPECT_EQ(fork_frames(as, "4096 shared pages touched"), 0);
+	EXPECT_EQ(shm_object_frames(grant_of(as, a)->provider.allocated_shared.obj), 4096);
+	EXPECT_EQ(vm_check_all(), 0);
+	addrspace_destroy(as);
 	EXPECT_EQ(frame_count_free(), start);
 }
