@@ -9,8 +9,9 @@
  * or External grant" (bit 31). Pass 1 also compares each space's count of pinned user-scheme
  * borrows with the pinned grants in its tree.
  * Shared objects (mm/shm.h): pass 1 checks that every entry of an object-backed shared grant maps
- * the object's frame for that page and counts each object's grants, compared with its refcount
- * after the pass; pass 2 counts each frame an object holds as one more reference (a frame's
+ * the object's frame for that page and that all grants of one object have one base (start minus
+ * object offset, what mm/shm.c's partial munmap relies on), and counts each object's grants,
+ * compared with its refcount after the pass; pass 2 counts each frame an object holds as one more reference (a frame's
  * count = its entries + the object's one), marked shared. */
 #include <stdarg.h>
 #include "mm/check.h"
@@ -107,7 +108,14 @@ static void check_object_grant(struct checker *c, struct grant *g)
 	struct shm_object *obj = g->provider.allocated_shared.obj;
 	if (g->provider.kind != GRANT_ALLOCATED_SHARED || !obj)
 		return;
-	obj->check_grants++;
+	uintptr_t base = g->start - g->provider.allocated_shared.offset * FRAME_SIZE;
+	if (obj->check_grants++ == 0)
+		obj->check_base = base;
+	else if (base != obj->check_base)
+		report(c, "as=%p: shared grant start=%#lx at object page %zu: base %#lx, another "
+		       "grant of object %p has base %#lx", (void *)c->as, (unsigned long)g->start,
+		       g->provider.allocated_shared.offset, (unsigned long)base, (void *)obj,
+		       (unsigned long)obj->check_base);
 	if (g->provider.allocated_shared.offset > obj->pages ||
 	    g->pages > obj->pages - g->provider.allocated_shared.offset)
 		report(c, "as=%p: shared grant start=%#lx pages %zu at object page %zu, object %p "

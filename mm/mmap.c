@@ -112,15 +112,18 @@ void vm_remove_range_locked(struct addrspace *as, uintptr_t start, uintptr_t end
 	nodes[0] = s.node[0];
 	nodes[1] = s.node[1];
 	struct fmap_notices n = FMAP_NOTICES_INIT;
+	struct shm_trim t = SHM_TRIM_INIT;
 	struct grant *g = grant_tree_lower_bound(&as->grants, start);
 	while (g && g->start < end) {
 		struct grant *next = grant_tree_next(g);
 		fmap_grant_release_locked(as, g, &n);
 		vm_unmap_pages_locked(as, g->start, grant_end(g));
 		grant_tree_remove(&as->grants, g);
+		shm_trim_note(&t, g);
 		grant_free(g);
 		g = next;
 	}
+	shm_trim_finish_locked(as, &t);   /* shared pages no grant can reach go */
 	fmap_notices_flush(&n);
 }
 

@@ -197,6 +197,86 @@ int shm_map_page_locked(struct addrspace *as, struct grant *g, uintptr_t va, pad
 	return err;
 }
 
+/* Drops the frames of OBJ (locked) at pages [FIRST, END) in the subtree NODE at LEVEL whose
+ * first page is BASE; returns how many. Nodes stay (freed with the object). */
+static size_t drop_subtree_locked(struct shm_object *obj, struct shm_node *node, unsigned level,
+				  size_t base, size_t first, size_t end)
+{
+	spin_assert_held(&obj->lock);
+	size_t dropped = 0;
+	size_t span = (size_t)1 << (level * SHM_BITS);      /* pages under one slot */
+	for (unsigned i = 0; i < SHM_FANOUT; i++) {
+		size_t lo = base + i * span;
+		if (lo >= end)
+			break;
+		if (lo + span <= first)
+			continue;
+		if (level == 0 && (node->frame[i] & SHM_SLOT_FRAME)) {
+			vm_frame_unref(node->frame[i] & ~(paddr_t)SHM_SLOT_FRAME);
+			node->frame[i] = 0;
+			dropped++;
+		} else if (level > 0 && node->child[i]) {
+			dropped += drop_subtree_locked(obj, node->child[i], level - 1, lo, first, end);
+		}
+	}
+	return dropped;
+}
+
+/* Drops the frames of OBJ at pages [FIRST, END) (nobody maps them any more). */
+static void drop_range(struct shm_object *obj, size_t first, size_t end)
+{
+	if (first >= end)
+		return;
+	unsigned long irq = spin_lock_irqsave(&obj->lock);
+	if (obj->root)
+		obj->frames -= drop_subtree_locked(obj, obj->root, obj->height - 1, 0, first, end);
+	spin_unlock_irqrestore(&obj->lock, irq);
+}
+
+void shm_trim_note(struct shm_trim *t, const struct grant *g)
+{
+	struct shm_object *obj = g->provider.allocated_shared.obj;
+	if (g->provider.kind != GRANT_ALLOCATED_SHARED || !obj)
+		return;
+	size_t first = g->provider.allocated_shared.offset, end = first + g->pages;
+	for (unsigned i = 0; i < t->count; i++) {
+		if (t->obj[i] == obj) {
+			t->first[i] = MIN(t->first[i], first);
+			t->end[i] = MAX(t->end[i], end);
+			return;
+		}
+	}
+	if (t->count == SHM_TRIM_MAX)
+		return;                  /* left alone: its frames stay until the object dies */
+	shm_object_get(obj);
+	t->obj[t->count] = obj;
+	t->first[t->count] = first;
+	t->end[t->count] = end;
+	t->count++;
+}
+
+void shm_trim_finish_locked(struct addrspace *as, struct shm_trim *t)
+{
+	spin_assert_held(&as->lock);
+	for (unsigned i = 0; i < t->count; i++) {
+		struct shm_object *obj = t->obj[i];
+		uint32_t others = shm_object_refcount(obj) - 1;     /* our note's aside */
+		uint32_t here = 0;
+		for (struct grant *g = grant_tree_first(&as->grants); g && others && here <= others;
+		     g = grant_tree_next(g))
+			here += g->provider.kind == GRANT_ALLOCATED_SHARED &&
+				g->provider.allocated_shared.obj == obj;
+		/* Every other reference is a grant of AS (nobody else can gain one while AS is
+		 * locked: only a holder's fork or split makes new ones). Those grants lie outside
+		 * the removed range, and a grant's pages follow its address with the object's one base
+		 * (mm/check.c checks it), so none covers the removed pages: drop them. */
+		if (others && here == others)
+			drop_range(obj, t->first[i], t->end[i]);
+		shm_object_put(obj);
+	}
+	t->count = 0;
+}
+
 void shm_for_each_object(void (*fn)(void *ctx, struct shm_object *obj), void *ctx)
 {
 	unsigned long irq = spin_lock_irqsave(&shm_list_lock);

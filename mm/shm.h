@@ -5,8 +5,13 @@
  * maps it holds one reference on the object and says at which page of the object it starts
  * (grant.h); fork gives the child grants on the same object, so both sides find the same frames
  * without populating anything. The frames go when the last grant referencing the object is freed
- * (after its entries were unmapped and flushed): an unmapped part of a still-referenced object
- * keeps its frames, as Linux keeps the pages of a shmem object until it dies.
+ * (after its entries were unmapped and flushed). A partial munmap (or MAP_FIXED over part of a
+ * mapping) drops the frames of the pages it removed when every other reference on the object is
+ * a grant of the same address space, so that nothing can reach those pages again; while another
+ * address space shares the object the pages keep their frames until the object dies, as Linux
+ * keeps the pages of a shmem object. Every grant of one object, in every address space, has the
+ * same base (its start minus its object offset): mmap makes one grant, and split and fork keep
+ * the base; the checker verifies it.
  *
  * Index: a radix tree of 64-slot nodes (kmalloc'd, 512 bytes), as tall as the object's size
  * needs (2^28 pages: 5 levels); absent subtrees are NULL, so an untouched object costs one
@@ -37,6 +42,7 @@ struct shm_object {
 	size_t nodes;                    /* lock: index nodes allocated */
 	struct shm_object *prev, *next;  /* shm_list_lock */
 	uint32_t check_grants;           /* the checker's count of grants (its own lock) */
+	uintptr_t check_base;            /* the checker's: the base of the first grant it saw */
 };
 
 /* Creates an empty object of PAGES pages (PAGES > 0) with one reference for the caller; stores
@@ -73,6 +79,28 @@ unsigned long shm_object_count(void);
  * reference. Stores the frame in *PA. Returns 0 or -ENOMEM (a frame just inserted stays in the
  * object). */
 int shm_map_page_locked(struct addrspace *as, struct grant *g, uintptr_t va, paddr_t *pa);
+
+/* The shared objects whose grants one removal (munmap, MAP_FIXED over them) took away, and the
+ * object pages those grants covered: up to SHM_TRIM_MAX objects (more are left alone), each with
+ * a reference held until shm_trim_finish_locked. */
+#define SHM_TRIM_MAX 4
+struct shm_trim {
+	struct shm_object *obj[SHM_TRIM_MAX];
+	size_t first[SHM_TRIM_MAX], end[SHM_TRIM_MAX];
+	unsigned count;
+};
+
+#define SHM_TRIM_INIT { { NULL }, { 0 }, { 0 }, 0 }
+
+/* Notes that grant G (any provider) of the address space being trimmed is being removed; call
+ * before grant_free(G). */
+void shm_trim_note(struct shm_trim *t, const struct grant *g);
+
+/* Ends the removal of the noted grants from AS (locked; their entries are unmapped and
+ * flushed): for each noted object whose other references are all grants of AS, drops the
+ * object's frames in the noted pages (no grant anywhere can reach them any more); then drops
+ * the notes' references. Walks AS's grants once per noted object still shared with them. */
+void shm_trim_finish_locked(struct addrspace *as, struct shm_trim *t);
 
 /* For the invariant checker: calls FN for every live object with shm_list_lock held. */
 void shm_for_each_object(void (*fn)(void *ctx, struct shm_object *obj), void *ctx);

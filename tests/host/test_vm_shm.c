@@ -128,3 +128,47 @@ HTEST(shm_split_merge_munmap_and_fixed_keep_the_object_and_its_offsets)
 	addrspace_destroy(p);
 	EXPECT_EQ(vm_env_free(), start);
 }
+
+HTEST(shm_partial_munmap_of_a_lone_mapping_frees_exactly_the_unreachable_frames)
+{
+	vm_env_default();
+	uint64_t start = vm_env_free();
+	struct addrspace *p = vm_env_space(), *c;
+	uintptr_t a, b;
+	ASSERT_EQ(vm_mmap(p, 0, 16 * PG, RW, SHARED, &a), 0);
+	struct shm_object *obj = obj_at(p, a);
+	for (int i = 0; i < 16; i++)
+		ASSERT_EQ(vm_env_fill(p, a + i * PG, 1, (uint8_t)(0x40 + i)), 0);
+	/* the middle: nobody else holds the object, the two halves cannot reach pages 4-7 */
+	uint64_t f = vm_env_free();
+	unsigned long heap = vm_env_heap_frames();
+	ASSERT_EQ(vm_munmap(p, a + 4 * PG, 4 * PG), 0);
+	EXPECT_EQ(vm_env_free() - f, 4 + (heap - vm_env_heap_frames()));
+	EXPECT_EQ(shm_object_frames(obj), 12);
+	paddr_t pa;
+	EXPECT_FALSE(shm_object_lookup(obj, 5, &pa));
+	EXPECT_TRUE(shm_object_lookup(obj, 8, &pa));
+	/* a child shares it now: the parent's munmap of the head keeps those frames */
+	ASSERT_EQ(addrspace_fork(p, &c), 0);
+	f = vm_env_free();
+	heap = vm_env_heap_frames();
+	ASSERT_EQ(vm_munmap(p, a, 2 * PG), 0);
+	EXPECT_EQ(vm_env_free() - f, heap - vm_env_heap_frames());
+	EXPECT_EQ(shm_object_frames(obj), 12);
+	EXPECT_TRUE(vm_env_all(c, a + PG, 1, 0x41));
+	addrspace_destroy(c);
+	VM_CHECK_CLEAN();
+	/* (pages 0-1 keep their frames until the object dies, as on Linux) alone again: MAP_FIXED of another object over pages 8-9 drops those two */
+	ASSERT_EQ(vm_mmap(p, a + 8 * PG, 2 * PG, RW, SHARED | MAP_FIXED, &b), 0);
+	EXPECT_EQ(shm_object_frames(obj), 10);
+	EXPECT_TRUE(vm_env_all(p, a + 10 * PG, 1, 0x4a));
+	EXPECT_TRUE(vm_env_all(p, b, 1, 0));
+	EXPECT_TRUE(vm_env_all(p, a + 2 * PG, 1, 0x42));
+	/* the tail of the first half, next to nothing of the object: the rest stays */
+	ASSERT_EQ(vm_munmap(p, a + 3 * PG, PG), 0);
+	EXPECT_EQ(shm_object_frames(obj), 9);
+	EXPECT_TRUE(vm_env_all(p, a + 15 * PG, 1, 0x4f));
+	VM_CHECK_CLEAN();
+	addrspace_destroy(p);
+	EXPECT_EQ(vm_env_free(), start);
+}

@@ -90,6 +90,14 @@ KTEST(mm_shm_split_merge_and_partial_munmap_keep_one_object)
 	EXPECT_EQ(grant_of(as, a)->pages, 3);
 	EXPECT_EQ(vm_check_all(), 0);
 	addrspace_destroy(as);
+	/* the child alone holds the object now: its munmap of pages 6-7 frees those frames */
+	struct kheap_stats h0, h1;
+	kheap_get_stats(&h0);
+	uint64_t f = frame_count_free();
+	ASSERT_EQ(vm_munmap(child, a + 6 * PG, 2 * PG), 0);
+	kheap_get_stats(&h1);
+	EXPECT_EQ(frame_count_free() - f, 2 + (h0.frames - h1.frames));
+	EXPECT_EQ(shm_object_frames(obj), 6);
 	EXPECT_EQ(shm_object_refcount(obj), 1);
 	EXPECT_EQ(shm_object_count(), objects + 1);
 	EXPECT_EQ(vm_check_all(), 0);
