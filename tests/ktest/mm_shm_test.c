@@ -96,7 +96,7 @@ KTEST(mm_shm_split_merge_and_partial_munmap_keep_one_object)
 	uint64_t f = frame_count_free();
 	ASSERT_EQ(vm_munmap(child, a + 6 * PG, 2 * PG), 0);
 	kheap_get_stats(&h1);
-	EXPECT_EQ(frame_count_free() - f, 2 + (h0.frames - h1.frames));
+	EXPECT_EQ((int64_t)(frame_count_free() - f), 2 + (int64_t)h0.frames - (int64_t)h1.frames);
 	EXPECT_EQ(shm_object_frames(obj), 6);
 	EXPECT_EQ(shm_object_refcount(obj), 1);
 	EXPECT_EQ(shm_object_count(), objects + 1);
@@ -147,7 +147,8 @@ static uint64_t fork_frames(struct addrspace *as, const char *what)
 		return ~(uint64_t)0;
 	t = arch_cycles() - t;
 	kheap_get_stats(&h1);
-	uint64_t used = f - frame_count_free() - child->mmu.table_frames - (h1.frames - h0.frames);
+	uint64_t used = f - frame_count_free() - child->mmu.table_frames -
+			((int64_t)h1.frames - (int64_t)h0.frames);
 	ktest_log("fork with %s: %llu cycles", what, (unsigned long long)t);
 	EXPECT_EQ(addrspace_resident_pages(child), 0);
 	addrspace_destroy(child);
