@@ -1,6 +1,7 @@
 /* Shared anonymous memory objects (contract in mm/shm.h): the object's lifetime and references,
- * its radix-tree index from page number to frame, the list of live objects for the checker, and
- * the fault-side helper that maps an object's frame into an AllocatedShared grant. */
+ * its radix-tree index from page number to frame, the list of live objects for the checker, the
+ * fault-side helper that maps an object's frame into an AllocatedShared grant, and the trimming
+ * of pages a partial munmap made unreachable. */
 #include "mm/shm.h"
 #include "mm/addrspace.h"
 #include "mm/grant.h"
