@@ -9,7 +9,6 @@
 #include "mm/section.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
-#include "kernel/string.h"
 
 #define BATCH 64u
 static paddr_t batch_pa[BATCH];
@@ -94,7 +93,7 @@ static int time_frames(uint64_t (*clock)(void), size_t pages, struct fault_bench
 			n--;
 		for (unsigned i = 0; i < n; i++) {
 			void *p = kmap_frame(batch_pa[i]);
-			memset(p, 0, FRAME_SIZE);
+			arch_page_zero(p);
 			kunmap_frame(p);
 		}
 		uint64_t t2 = clock();

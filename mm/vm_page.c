@@ -15,7 +15,6 @@
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
-#include "kernel/string.h"
 
 static struct spinlock zero_lock = SPINLOCK_INIT("zero_frame");
 static paddr_t zero_pa;                  /* zero_lock; valid while zero_gen is current */
@@ -62,7 +61,7 @@ int vm_frame_new_zeroed(paddr_t *pa)
 	if (err)
 		return err;
 	void *p = kmap_frame(*pa);
-	memset(p, 0, FRAME_SIZE);
+	arch_page_zero(p);
 	kunmap_frame(p);
 	pageinfo_set_type(pageinfo_of(*pa), PAGEINFO_USER, 0);
 	return 0;
@@ -75,7 +74,7 @@ int vm_frame_new_copy(paddr_t src, paddr_t *pa)
 		return err;
 	void *d = kmap_frame(*pa);
 	const void *s = kmap_frame(src);
-	memcpy(d, s, FRAME_SIZE);
+	arch_page_copy(d, s);
 	kunmap_frame((void *)s);
 	kunmap_frame(d);
 	pageinfo_set_type(pageinfo_of(*pa), PAGEINFO_USER, 0);
