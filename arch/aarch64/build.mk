@@ -40,6 +40,7 @@ ARCH_SRCS := \
 	arch/aarch64/regs_test.S \
 	arch/aarch64/regs_test.c \
 	arch/aarch64/mmu_test.c \
+	arch/aarch64/page_ops_test.c \
 	arch/aarch64/usercopy_test.c \
 	arch/aarch64/context_test.c \
 	arch/aarch64/smp_test.c \
