@@ -50,6 +50,16 @@ void arch_page_zero(void *page);
 /* Copies the page at SRC to the page at DST. */
 void arch_page_copy(void *dst, const void *src);
 
+/* The same by physical address, for frames of the frame allocator (RAM with a pageinfo) that the
+ * caller owns or holds a reference to: the arch reaches them the cheapest way it knows is valid
+ * for allocator frames (the direct map without looking it up, else a kmap slot). */
+
+/* Fills the frame FRAME with zero bytes. */
+void arch_frame_zero(paddr_t frame);
+
+/* Copies frame SRC to frame DST (two different frames). */
+void arch_frame_copy(paddr_t dst, paddr_t src);
+
 /* ---- User address spaces ----
  * The arch keeps the hardware root of one address space in struct mmu_space; its fields belong
  * to the arch (root's physical address, ASID, ...). Only the user half is described here: the

@@ -91,11 +91,8 @@ static int time_frames(uint64_t (*clock)(void), size_t pages, struct fault_bench
 		uint64_t t1 = clock();
 		if (err)
 			n--;
-		for (unsigned i = 0; i < n; i++) {
-			void *p = kmap_frame(batch_pa[i]);
-			arch_page_zero(p);
-			kunmap_frame(p);
-		}
+		for (unsigned i = 0; i < n; i++)
+			arch_frame_zero(batch_pa[i]);
 		uint64_t t2 = clock();
 		for (unsigned i = 0; i < n; i++)
 			frame_free(batch_pa[i]);

@@ -62,15 +62,10 @@ static int frame_new(bool zero, paddr_t src, paddr_t *pa, struct pageinfo **pi)
 	int err = frame_alloc_flags(FRAME_HIGH, pa);
 	if (err)
 		return err;
-	void *d = kmap_frame(*pa);
-	if (zero) {
-		arch_page_zero(d);
-	} else {
-		const void *s = kmap_frame(src);
-		arch_page_copy(d, s);
-		kunmap_frame((void *)s);
-	}
-	kunmap_frame(d);
+	if (zero)
+		arch_frame_zero(*pa);
+	else
+		arch_frame_copy(*pa, src);
 	*pi = pageinfo_of(*pa);
 	pageinfo_set_type(*pi, PAGEINFO_USER, 0);
 	return 0;

@@ -114,3 +114,21 @@ void arch_page_copy(void *dst, const void *src)
 	check_page("arch_page_copy", src);
 	memcpy(dst, src, 4096);
 }
+
+void arch_frame_zero(paddr_t frame)
+{
+	void *p = kmap_frame(frame);
+	arch_page_zero(p);
+	kunmap_frame(p);
+}
+
+void arch_frame_copy(paddr_t dst, paddr_t src)
+{
+	if (dst == src)
+		panic("arch_frame_copy: frame=%#llx onto itself", (unsigned long long)dst);
+	void *d = kmap_frame(dst);
+	const void *s = kmap_frame(src);
+	arch_page_copy(d, s);
+	kunmap_frame((void *)s);
+	kunmap_frame(d);
+}

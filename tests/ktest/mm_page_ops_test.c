@@ -1,4 +1,5 @@
-/* Self-tests of the arch page zero and copy (arch_page_zero / arch_page_copy, mm/arch_mmu.h) and
+/* Self-tests of the arch page zero and copy (arch_page_zero / arch_page_copy and the frame-address
+ * forms arch_frame_zero / arch_frame_copy, mm/arch_mmu.h) and
  * of the VM helpers built on them (vm_frame_new_zeroed / vm_frame_new_copy): every byte of the
  * target page has its exact expected value afterwards and the pages on either side keep theirs.
  * The helpers run on FRAME_HIGH frames, so on i686 with RAM above the direct map they also cover
@@ -87,6 +88,25 @@ KTEST(page_copy_copies_exactly_one_page)
 	arch_page_copy(p + 2 * FRAME_SIZE, p + FRAME_SIZE);
 	EXPECT_EQ(pattern_diff(p + 2 * FRAME_SIZE, 2, 0), FRAME_SIZE);
 	EXPECT_EQ(pattern_diff(p, 2, 0), FRAME_SIZE);
+	frame_free_contig(base, 3);
+}
+
+KTEST(frame_zero_and_copy_by_address_touch_one_frame)
+{
+	paddr_t base;
+	uint8_t *p;
+	if (!three_pages(&base, &p))
+		return;
+	for (unsigned n = 0; n < 3; n++)
+		pattern_fill(p + n * FRAME_SIZE, 5, n);
+	arch_frame_zero(base + FRAME_SIZE);
+	EXPECT_EQ(byte_diff(p + FRAME_SIZE, 0), FRAME_SIZE);
+	EXPECT_EQ(pattern_diff(p, 5, 0), FRAME_SIZE);
+	EXPECT_EQ(pattern_diff(p + 2 * FRAME_SIZE, 5, 2), FRAME_SIZE);
+	arch_frame_copy(base + FRAME_SIZE, base + 2 * FRAME_SIZE);
+	EXPECT_EQ(pattern_diff(p + FRAME_SIZE, 5, 2), FRAME_SIZE);
+	EXPECT_EQ(pattern_diff(p, 5, 0), FRAME_SIZE);
+	EXPECT_EQ(pattern_diff(p + 2 * FRAME_SIZE, 5, 2), FRAME_SIZE);
 	frame_free_contig(base, 3);
 }
 
