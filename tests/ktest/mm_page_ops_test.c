@@ -1,7 +1,7 @@
 /* Self-tests of the arch page zero and copy (arch_page_zero / arch_page_copy and the frame-address
- * forms arch_frame_zero / arch_frame_copy, mm/arch_mmu.h) and
- * of the VM helpers built on them (vm_frame_new_zeroed / vm_frame_new_copy): every byte of the
- * target page has its exact expected value afterwards and the pages on either side keep theirs.
+ * forms arch_frame_zero / arch_frame_copy, mm/arch_mmu.h) and of the VM helpers built on them
+ * (vm_frame_new_zeroed / vm_frame_new_copy): every byte of the target page has its exact
+ * expected value afterwards and the pages on either side keep theirs.
  * The helpers run on FRAME_HIGH frames, so on i686 with RAM above the direct map they also cover
  * the kmap path. */
 #include "kernel/ktest.h"
