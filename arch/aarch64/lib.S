@@ -67,7 +67,7 @@ aarch64_semihosting_insn:
 	.size aarch64_semihosting_call, . - aarch64_semihosting_call
 
 /* void arch_page_zero(void *page): zeroes the 4 KiB at PAGE (page aligned) with `dc zva` in
- * blocks of the size DCZID_EL0 gives (4 << BS bytes: 64 on most cores, 512 under QEMU's `max`),
+ * blocks of the size DCZID_EL0 gives (4 << BS bytes: 64 on most cores and under QEMU's `max`),
  * or with aarch64_page_zero_stores when DCZID_EL0.DZP says `dc zva` is prohibited. DCZID_EL0 is
  * read on every call: one register read, and no boot-order dependency. */
 	.global arch_page_zero
