@@ -38,6 +38,28 @@ void *arch_phys_to_virt(paddr_t paddr);
 void *kmap_frame(paddr_t frame);
 void kunmap_frame(void *vaddr);
 
+/* ---- Page contents ----
+ * The fastest way the arch has to fill or copy one 4 KiB page (x86: rep stos / rep movs;
+ * aarch64: dc zva and paired loads and stores). Both addresses are kernel virtual addresses of
+ * whole pages (page aligned: from kmap_frame or the direct map); the pages must not overlap.
+ * Neither function fails; the bytes outside the page are never touched. */
+
+/* Fills the page at PAGE with zero bytes. */
+void arch_page_zero(void *page);
+
+/* Copies the page at SRC to the page at DST. */
+void arch_page_copy(void *dst, const void *src);
+
+/* The same by physical address, for frames of the frame allocator (RAM with a pageinfo) that the
+ * caller owns or holds a reference to: the arch reaches them the cheapest way it knows is valid
+ * for allocator frames (the direct map without looking it up, else a kmap slot). */
+
+/* Fills the frame FRAME with zero bytes. */
+void arch_frame_zero(paddr_t frame);
+
+/* Copies frame SRC to frame DST (two different frames). */
+void arch_frame_copy(paddr_t dst, paddr_t src);
+
 /* ---- User address spaces ----
  * The arch keeps the hardware root of one address space in struct mmu_space; its fields belong
  * to the arch (root's physical address, ASID, ...). Only the user half is described here: the

@@ -30,6 +30,7 @@
 #include "mm/pageinfo.h"
 #include "mm/section.h"
 #include "mm/shm.h"
+#include "mm/frame.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 
@@ -145,8 +146,9 @@ int vm_fault(struct addrspace *as, uintptr_t addr, enum vm_access access)
 	if (!err) {
 		as->faults_resolved++;
 		unsigned flags = 0;
-		if (unlikely(!arch_mmu_query(&as->mmu, va, NULL, &flags) ||
-			     !(flags & MMU_USER) || !(flags & access_right(access))))
+		/* A self-check of the resolvers: one more walk, so MM_DEBUG builds only. */
+		if (MM_DEBUG && unlikely(!arch_mmu_query(&as->mmu, va, NULL, &flags) ||
+						 !(flags & MMU_USER) || !(flags & access_right(access))))
 			panic("va=%#lx still denies access %u after the fault (flags %#x)",
 			      (unsigned long)va, (unsigned)access, flags);
 	}

@@ -9,7 +9,6 @@
 #include "mm/section.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
-#include "kernel/string.h"
 
 #define BATCH 64u
 static paddr_t batch_pa[BATCH];
@@ -92,11 +91,8 @@ static int time_frames(uint64_t (*clock)(void), size_t pages, struct fault_bench
 		uint64_t t1 = clock();
 		if (err)
 			n--;
-		for (unsigned i = 0; i < n; i++) {
-			void *p = kmap_frame(batch_pa[i]);
-			memset(p, 0, FRAME_SIZE);
-			kunmap_frame(p);
-		}
+		for (unsigned i = 0; i < n; i++)
+			arch_frame_zero(batch_pa[i]);
 		uint64_t t2 = clock();
 		for (unsigned i = 0; i < n; i++)
 			frame_free(batch_pa[i]);

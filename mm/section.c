@@ -34,6 +34,13 @@ struct build_input {
 /* Written once at boot, before other CPUs run; read without a lock afterwards. */
 static struct section_table *active_table;
 
+/* The section of the last pageinfo_of_pfn that found one: a hint, no lock. Lookups come in runs
+ * within one section (a fault looks its frame up several times; the allocator hands out
+ * neighbouring frames), so most lookups skip section_find's binary search. Any section of the
+ * active table is a correct hint (sections never move after section_table_install, which resets
+ * it), so CPUs may overwrite each other's hint freely: relaxed atomics suffice. */
+static struct section *_Atomic last_section;
+
 /* Stores R as a span clipped to PHYS_LIMIT; returns false when nothing of it is left. */
 static bool raw_span(const struct boot_mem_range *r, struct span *s)
 {
@@ -246,6 +253,7 @@ struct section *section_find(const struct section_table *table, pfn_t pfn)
 
 void section_table_install(struct section_table *table)
 {
+	atomic_store_explicit(&last_section, NULL, memory_order_relaxed);
 	active_table = table;
 }
 
@@ -256,11 +264,17 @@ struct section_table *section_table_active(void)
 
 struct pageinfo *pageinfo_of_pfn(pfn_t pfn)
 {
+	struct section *s = atomic_load_explicit(&last_section, memory_order_relaxed);
+	if (likely(s && pfn - s->base_pfn < s->count))
+		return &s->pages[pfn - s->base_pfn];
 	const struct section_table *table = active_table;
 	if (!table)
 		return NULL;
-	struct section *s = section_find(table, pfn);
-	return s ? &s->pages[pfn - s->base_pfn] : NULL;
+	s = section_find(table, pfn);
+	if (!s)
+		return NULL;
+	atomic_store_explicit(&last_section, s, memory_order_relaxed);
+	return &s->pages[pfn - s->base_pfn];
 }
 
 struct pageinfo *pageinfo_of(paddr_t paddr)

@@ -16,7 +16,6 @@
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
-#include "kernel/string.h"
 
 static struct spinlock zero_lock = SPINLOCK_INIT("zero_frame");
 static paddr_t zero_pa;                  /* zero_lock; valid while zero_gen is current */
@@ -57,30 +56,32 @@ bool vm_zero_frame_peek(paddr_t *pa)
 	return ready;
 }
 
-int vm_frame_new_zeroed(paddr_t *pa)
+/* Allocates a user frame (count 0) holding a copy of SRC, or zeroes when ZERO; stores it in *PA
+ * and its pageinfo in *PI. Returns 0 or -ENOMEM. No lock needed. */
+static int frame_new(bool zero, paddr_t src, paddr_t *pa, struct pageinfo **pi)
 {
 	int err = frame_alloc_flags(FRAME_HIGH, pa);
 	if (err)
 		return err;
-	void *p = kmap_frame(*pa);
-	memset(p, 0, FRAME_SIZE);
-	kunmap_frame(p);
-	pageinfo_set_type(pageinfo_of(*pa), PAGEINFO_USER, 0);
+	if (zero)
+		arch_frame_zero(*pa);
+	else
+		arch_frame_copy(*pa, src);
+	*pi = pageinfo_of(*pa);
+	pageinfo_set_type(*pi, PAGEINFO_USER, 0);
 	return 0;
+}
+
+int vm_frame_new_zeroed(paddr_t *pa)
+{
+	struct pageinfo *pi;
+	return frame_new(true, 0, pa, &pi);
 }
 
 int vm_frame_new_copy(paddr_t src, paddr_t *pa)
 {
-	int err = frame_alloc_flags(FRAME_HIGH, pa);
-	if (err)
-		return err;
-	void *d = kmap_frame(*pa);
-	const void *s = kmap_frame(src);
-	memcpy(d, s, FRAME_SIZE);
-	kunmap_frame((void *)s);
-	kunmap_frame(d);
-	pageinfo_set_type(pageinfo_of(*pa), PAGEINFO_USER, 0);
-	return 0;
+	struct pageinfo *pi;
+	return frame_new(false, src, pa, &pi);
 }
 
 int vm_frame_ref(paddr_t pa)
@@ -103,7 +104,8 @@ void vm_frame_unref(paddr_t pa)
 		frame_free(pa);
 }
 
-unsigned vm_entry_flags(const struct grant *g, paddr_t pa)
+/* vm_entry_flags for PA whose pageinfo PI the caller already looked up (NULL: none). */
+static unsigned entry_flags_pi(const struct grant *g, paddr_t pa, const struct pageinfo *pi)
 {
 	unsigned flags = grant_mmu_flags(g);
 	if (g->provider.kind != GRANT_ALLOCATED || !(flags & MMU_WRITE))
@@ -112,10 +114,14 @@ unsigned vm_entry_flags(const struct grant *g, paddr_t pa)
 		return flags & ~MMU_WRITE;
 	if (g->provider.allocated.cow_file_ref.file)
 		return fmap_private_frame_is_shared(g, pa) ? flags & ~MMU_WRITE : flags;
-	struct pageinfo *pi = pageinfo_of(pa);
 	if (pi && pageinfo_refcount(pi) > 1 && !pageinfo_is_shared(pi))
 		return flags & ~MMU_WRITE;
 	return flags;
+}
+
+unsigned vm_entry_flags(const struct grant *g, paddr_t pa)
+{
+	return entry_flags_pi(g, pa, pageinfo_of(pa));
 }
 
 int vm_map_ref_locked(struct addrspace *as, uintptr_t va, paddr_t pa, unsigned flags)
@@ -142,22 +148,33 @@ void vm_entry_sync_locked(struct addrspace *as, uintptr_t va, unsigned flags)
 	}
 }
 
-int vm_page_replace_locked(struct addrspace *as, struct grant *g, uintptr_t va, paddr_t old)
+/* vm_page_replace_locked with OLD's pageinfo OLD_PI (NULL: none) known; stores the new frame in
+ * *NEW, mapped with vm_entry_flags. The caller holds AS's lock. */
+static int replace_locked(struct addrspace *as, struct grant *g, uintptr_t va, paddr_t old,
+			  struct pageinfo *old_pi, paddr_t *new)
 {
 	spin_assert_held(&as->lock);
-	paddr_t new, got;
-	int err = old == vm_zero_frame() ? vm_frame_new_zeroed(&new) : vm_frame_new_copy(old, &new);
+	paddr_t got;
+	struct pageinfo *pi;
+	int err = frame_new(old == vm_zero_frame(), old, new, &pi);
 	if (err)
 		return err;
-	pageinfo_get(pageinfo_of(new));          /* count 0 -> 1: the entry's reference */
+	pageinfo_get(pi);                        /* count 0 -> 1: the entry's reference */
 	if (unlikely(!arch_mmu_unmap(&as->mmu, va, &got) || got != old))
 		panic("va=%#lx: expected frame=%#llx", (unsigned long)va, (unsigned long long)old);
 	arch_tlb_flush_page(&as->mmu, va);       /* break before make, and TLB before free */
-	err = arch_mmu_map(&as->mmu, va, new, vm_entry_flags(g, new));
+	err = arch_mmu_map(&as->mmu, va, *new, entry_flags_pi(g, *new, pi));
 	if (unlikely(err))
 		panic("remap va=%#lx failed err=%d although its tables exist", (unsigned long)va, err);
-	vm_frame_unref(old);
+	if (old_pi && pageinfo_put(old_pi))
+		frame_free(old);
 	return 0;
+}
+
+int vm_page_replace_locked(struct addrspace *as, struct grant *g, uintptr_t va, paddr_t old)
+{
+	paddr_t new;
+	return replace_locked(as, g, va, old, pageinfo_of(old), &new);
 }
 
 int vm_page_own_locked(struct addrspace *as, struct grant *g, uintptr_t va, paddr_t *out)
@@ -192,10 +209,12 @@ int vm_page_own_locked(struct addrspace *as, struct grant *g, uintptr_t va, padd
 			      (unsigned long)va, (unsigned long long)pa);
 		if (pa == vm_zero_frame() || (file && fmap_private_frame_is_shared(g, pa)) ||
 		    (pageinfo_refcount(pi) > 1 && !pageinfo_is_shared(pi))) {
-			int err = vm_page_replace_locked(as, g, va, pa);
-			if (err)
-				return err;
-			arch_mmu_query(&as->mmu, va, &pa, NULL);
+			/* The copy is mapped with vm_entry_flags already: nothing to sync. */
+			paddr_t copy;
+			int err = replace_locked(as, g, va, pa, pi, &copy);
+			if (!err)
+				*out = copy;
+			return err;
 		}
 	}
 	vm_entry_sync_locked(as, va, vm_entry_flags(g, pa));

@@ -37,9 +37,11 @@ ARCH_SRCS := \
 	arch/aarch64/smp_entry.S \
 	arch/aarch64/timer.c \
 	arch/aarch64/lib.S \
+	arch/aarch64/page_ops.c \
 	arch/aarch64/regs_test.S \
 	arch/aarch64/regs_test.c \
 	arch/aarch64/mmu_test.c \
+	arch/aarch64/page_ops_test.c \
 	arch/aarch64/usercopy_test.c \
 	arch/aarch64/context_test.c \
 	arch/aarch64/smp_test.c \

@@ -33,6 +33,7 @@ ARCH_SRCS := \
 	arch/x86/mmu.c \
 	arch/x86/mmu_walk.c \
 	arch/x86/multiboot2.c \
+	arch/x86/page_ops.c \
 	arch/x86/paging.c \
 	arch/x86/pic.c \
 	arch/x86/serial.c \

@@ -1,5 +1,6 @@
 /* The arch MMU contract over a host buffer (see fake_ram.h). */
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "fake_ram.h"
@@ -91,4 +92,43 @@ void kunmap_frame(void *vaddr)
 	if (!kmap_depth || kmap_stack[kmap_depth - 1] != vaddr)
 		panic("vaddr=%p is not the innermost kmap", vaddr);
 	kmap_depth--;
+}
+
+/* The host's page zero and copy: the C library's, after checking the pages lie in fake RAM. */
+static void check_page(const char *who, const void *page)
+{
+	const unsigned char *p = page;
+	if (!ram || p < ram || p >= ram + ram_size || (size_t)(p - ram) % 4096)
+		panic("%s: %p is not a page of fake RAM", who, page);
+}
+
+void arch_page_zero(void *page)
+{
+	check_page("arch_page_zero", page);
+	memset(page, 0, 4096);
+}
+
+void arch_page_copy(void *dst, const void *src)
+{
+	check_page("arch_page_copy", dst);
+	check_page("arch_page_copy", src);
+	memcpy(dst, src, 4096);
+}
+
+void arch_frame_zero(paddr_t frame)
+{
+	void *p = kmap_frame(frame);
+	arch_page_zero(p);
+	kunmap_frame(p);
+}
+
+void arch_frame_copy(paddr_t dst, paddr_t src)
+{
+	if (dst == src)
+		panic("arch_frame_copy: frame=%#llx onto itself", (unsigned long long)dst);
+	void *d = kmap_frame(dst);
+	const void *s = kmap_frame(src);
+	arch_page_copy(d, s);
+	kunmap_frame((void *)s);
+	kunmap_frame(d);
 }
