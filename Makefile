@@ -144,8 +144,8 @@ $(USER_DIR)/scenario_run.bin: USER_EXTRA_OBJS := $(USER_DIR)/scenarios.o
 $(USER_DIR)/fuzz/%.o: tests/user/fuzz/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -c $< -o $@
-$(USER_DIR)/fuzz.bin: $(USER_DIR)/fuzz/model.o
-$(USER_DIR)/fuzz.bin: USER_EXTRA_OBJS := $(USER_DIR)/fuzz/model.o
+$(USER_DIR)/fuzz.bin: $(USER_DIR)/fuzz/model.o $(USER_DIR)/fuzz/files.o
+$(USER_DIR)/fuzz.bin: USER_EXTRA_OBJS := $(USER_DIR)/fuzz/model.o $(USER_DIR)/fuzz/files.o
 
 # The table of embedded programs (kernel/user_program.h describes it).
 $(USER_DIR)/programs.S: $(patsubst %,$(USER_DIR)/%.bin,$(USER_PROGS)) Makefile
