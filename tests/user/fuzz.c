@@ -435,7 +435,7 @@ static void op_fork(void)
 static void one_op(void)
 {
 	unsigned k = (unsigned)below(100);
-	if (k < 16) {
+	if (k < 10) {
 		files_op();                          /* open/read/write/lseek/close, file mmap, memory: */
 		return;
 	}
