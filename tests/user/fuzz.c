@@ -484,6 +484,7 @@ static __attribute__((noreturn)) void run_ops(unsigned long first)
 			long problems = u_check();
 			if (problems)
 				fail("SYS_CHECK (see the check: lines above)", 0, (unsigned long)problems);
+			files_check_daemon();
 		}
 		TRACE("fuzz: op %lu: depth %d, %u regions, %ld free frames\n", cur_op, depth, nregions,
 		      u_free_frames());
@@ -600,9 +601,9 @@ int user_main(void)
 		 "and verified, %lu executed\n", mb->mapped, mb->unmapped, mb->protected, mb->written,
 		 mb->verified, mb->executed);
 	u_printf("fuzz: schemes: %lu opens, %lu closes, %lu reads, %lu writes, %lu seeks, %lu file "
-		 "mmaps, %lu memory: mmaps, %lu file pages verified, %lu written\n", mb->opens,
+		 "mmaps, %lu memory: mmaps, %lu file pages verified, %lu written, %lu daemon checks\n", mb->opens,
 		 mb->closes, mb->reads, mb->writes, mb->seeks, mb->fmaps, mb->mem_maps, mb->fverified,
-		 mb->fwritten);
+		 mb->fwritten, mb->daemon_checks);
 	if (failures)
 		u_printf("fuzz: replay: make fuzz SEED=%llu OPS=%lu INJECT=%lu\n",
 			 (unsigned long long)seed, mb->op + 1, ppm);

@@ -18,6 +18,7 @@
 #include "tests/user/fuzz/fuzz.h"
 #include "tests/user/testfs.h"
 #include "kernel/errno.h"
+#include <stddef.h>
 
 static uint8_t fdtab[MAX_FDS];         /* 0: free, else description + 1 */
 static uint64_t anc_desc, anc_mapped;  /* descriptions ancestors hold / map */
@@ -30,6 +31,7 @@ static struct fpriv {
 	uint8_t scratch[3 * PAGE];            /* sane read/write buffers */
 	uint8_t pagebuf[PAGE];                /* a file page read back */
 	struct pcopy copies[MAX_COPIES];      /* written private file pages */
+	struct testfs_stats stats;            /* the daemon's snapshot (files_check_daemon) */
 } *fp;
 #define scratch (fp->scratch)
 #define pagebuf (fp->pagebuf)
@@ -710,4 +712,51 @@ void files_access(int kind, uintptr_t page, int r)
 		memcpy(model + OFF_SAMPLE + 256 * i, &v, sizeof(v));
 	}
 	mb->fwritten++;
+}
+
+/* ---- The daemon's view ---- */
+
+void files_check_daemon(void)
+{
+	if (depth != 1)
+		return;                                  /* ancestors' fds are not in our model */
+	size_t want_bytes = offsetof(struct testfs_stats, log);
+	long fd = sys3(SYS_OPEN, (long)TESTFS_STATS_PATH, (long)strlen(TESTFS_STATS_PATH), O_RDONLY);
+	unsigned lfd = lowest_fd();
+	if (!check_result("open testfs:.stats", (long)lfd, fd, false))
+		return;
+	long got = sys3(SYS_READ, fd, (long)&fp->stats, (long)want_bytes);
+	check_result("close testfs:.stats", 0, sys1(SYS_CLOSE, fd), false);
+	if (!check_result("read testfs:.stats", (long)want_bytes, got, false))
+		return;
+	const struct testfs_stats *st = &fp->stats;
+	uint64_t live = fd_mask() | map_mask();
+	unsigned files = 0;
+	for (unsigned f = 0; f < NFILES; f++) {
+		char name[4] = { 'f', (char)('0' + f), 0, 0 };
+		const struct testfs_file_stat *fs = testfs_stats_file(st, name);
+		unsigned opens = 0;
+		for (unsigned d = 0; d < NDESC; d++)
+			opens += (live >> d & 1) && mb->descs[d].file == f;
+		files += opens != 0;
+		if (!fs != !opens) {
+			fail("daemon: file f<index> exists (+ 2 * index)", (opens != 0) + 2 * f, (fs != NULL) + 2 * f);
+			continue;
+		}
+		if (!fs)
+			continue;
+		if (fs->opens != opens)
+			fail("daemon: open ids of the file (+ 0x100 * index)", opens + 0x100 * f, fs->opens + 0x100 * f);
+		if (fs->size != mb->files[f].size)
+			fail("daemon: file size (+ 2^32 * index)", mb->files[f].size + ((uint64_t)f << 32),
+			     fs->size + ((uint64_t)f << 32));
+		if (fs->mapped_pages != mb->files[f].pages)
+			fail("daemon: file pages (+ 2^32 * index)", mb->files[f].pages + ((uint64_t)f << 32),
+			     fs->mapped_pages + ((uint64_t)f << 32));
+	}
+	if (st->files != files)
+		fail("daemon: files", files, st->files);
+	if (st->unknown_munmaps || st->errors)
+		fail("daemon: unknown munmaps + 0x10000 * errors", 0, st->unknown_munmaps + 0x10000ull * st->errors);
+	mb->daemon_checks++;
 }

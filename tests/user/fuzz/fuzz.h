@@ -75,6 +75,7 @@ struct mailbox {
 	unsigned long forks, kills, enomem, efault_injected, faults, checks, injected, injected_kmalloc, skipped;
 	unsigned long mapped, unmapped, protected, written, verified, executed;   /* successes */
 	unsigned long opens, closes, reads, writes, seeks, fmaps, fverified, fwritten, mem_maps;
+	unsigned long daemon_checks;
 	uint64_t ram_phys;                    /* a RAM frame (memory:physical must refuse it) */
 	struct mfile files[NFILES];
 	struct mdesc descs[NDESC];
@@ -138,6 +139,9 @@ void files_op(void);
 void files_access(int kind, uintptr_t page, int r);
 void files_forked(void);
 void files_forget(uintptr_t s, uintptr_t e);
+/* Compares the daemon's files (testfs:.stats: which exist, their open ids, sizes and pages) with
+ * the model; only in the first worker, which alone holds files then. */
+void files_check_daemon(void);
 /* Shared with fuzz.c: checking a result, failing, tracing. */
 extern unsigned long cur_op, trace_from;
 extern int depth;
