@@ -89,8 +89,8 @@ void user_scheme_init(void);
 
 /* Tells F's daemon that [OFFSET, OFFSET + SIZE), which it prepared, is no longer mapped there
  * once (a munmap packet); does not wait. May be called with an address-space lock held. A
- * notice to a dead daemon is dropped; one that cannot be queued for lack of memory is counted in
- * scheme_notices_lost (tests assert it stays 0). */
+ * notice to a dead daemon is dropped; out of memory it takes a spare from the boot-time pool,
+ * and only when none is left is it counted in scheme_notices_lost (tests assert it stays 0). */
 void scheme_munmap_notify(struct scheme_file *f, uint64_t offset, size_t size, unsigned flags);
 extern _Atomic unsigned long scheme_notices_lost;
 

@@ -24,6 +24,14 @@
  * with status 137; a killed worker's ops go on in a new worker forked by the root (or its parent
  * continues), and no other outcome is accepted.
  *
+ * Schemes (tests/user/fuzz/files.c, file_access.c): the root starts the testfs daemon (its child)
+ * before the first worker and, at the end, checks that testfs holds no file (so no mapped range)
+ * and no unknown munmap, and that it exits with 0; 10% of the ops open/read/write/lseek/close
+ * testfs files, mmap them (shared, private, lazy), map memory:zeroed (MAP_PHYS_CONTIGUOUS too)
+ * and memory:physical@wb of RAM (-EPERM), narrow the namespace (below the first worker); file
+ * contents, positions and which mapping sees which file page are in the model, and at each check
+ * point the first worker compares testfs's own view (testfs:.stats) with it.
+ *
  * Page layout of every page the fuzzer writes: [8, 32) never written (SYS_DEBUG_WRITE source,
  * prints nothing), 32 waitpid status target, [40, 48) SYS_CYCLES_HZ target, 48 a return stub
  * (executed by exec ops), and 16 sample words at 64 + 256 i carrying the page's stamp. */

@@ -1,10 +1,11 @@
 /* The user-mode fuzzer's shared parts (tests/user/fuzz.c is the program): the layout constants,
  * the model of the mappings and page contents, the argument generators and fork_and_wait, in
- * tests/user/fuzz/model.c. One process runs ops at a time; the model is that process's own. */
+ * tests/user/fuzz/model.c; the scheme ops and their model in files.c and file_access.c. One process runs ops at a time; the model is that process's own. */
 #ifndef TESTS_USER_FUZZ_FUZZ_H
 #define TESTS_USER_FUZZ_FUZZ_H
 
 #include "tests/user/lib/ulib.h"
+#include "tests/user/testfs.h"
 
 #if defined(__x86_64__)
 #define USER_TOP    0x7ffffffff000ul
@@ -131,6 +132,22 @@ size_t gen_len(void);
 unsigned gen_prot(void);
 unsigned gen_flags(void);
 uintptr_t gen_out_ptr(size_t size, size_t off);
+
+/* The scheme part's private memory, too large for the .bss room a program gets (kernel/proc.c):
+ * mapped by the root (files_init), a reserved region of the model, copied by fork like the rest. */
+struct pcopy { uintptr_t va; uint8_t data[PAGE]; };
+struct fpriv {
+	uint8_t scratch[3 * PAGE];            /* sane read/write buffers */
+	uint8_t pagebuf[PAGE];                /* a file page read back */
+	struct pcopy copies[MAX_COPIES];      /* written private file pages */
+	struct testfs_stats stats;            /* the daemon's snapshot (files_check_daemon) */
+};
+extern struct fpriv *fp;
+extern unsigned ncopies;
+/* The descriptions our fds / our file mappings hold (bit masks), the lowest free fd. */
+uint64_t fd_mask(void);
+uint64_t map_mask(void);
+unsigned lowest_fd(void);
 
 /* The scheme ops (files.c): their private memory (the root maps it), the fuzz op (one draw), an access to a page of file region R, the
  * model's update when a process forks (in the child) and when [S, E) is unmapped. */
