@@ -144,8 +144,9 @@ $(USER_DIR)/scenario_run.bin: USER_EXTRA_OBJS := $(USER_DIR)/scenarios.o
 $(USER_DIR)/fuzz/%.o: tests/user/fuzz/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -c $< -o $@
-$(USER_DIR)/fuzz.bin: $(USER_DIR)/fuzz/model.o
-$(USER_DIR)/fuzz.bin: USER_EXTRA_OBJS := $(USER_DIR)/fuzz/model.o
+FUZZ_OBJS := $(patsubst tests/user/fuzz/%.c,$(USER_DIR)/fuzz/%.o,$(wildcard tests/user/fuzz/*.c))
+$(USER_DIR)/fuzz.bin: $(FUZZ_OBJS)
+$(USER_DIR)/fuzz.bin: USER_EXTRA_OBJS := $(FUZZ_OBJS)
 
 # The table of embedded programs (kernel/user_program.h describes it).
 $(USER_DIR)/programs.S: $(patsubst %,$(USER_DIR)/%.bin,$(USER_PROGS)) Makefile

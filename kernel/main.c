@@ -8,6 +8,7 @@
 #include "kernel/bench.h"
 #include "kernel/proc.h"
 #include "scheme/memory.h"
+#include "scheme/scheme.h"
 #include "kernel/smp.h"
 
 /* The boot information, kept for the self-tests and, later, the memory subsystem. */
@@ -33,6 +34,7 @@ void kernel_main(struct boot_info *bi)
 	print_memory_map(bi);
 	mm_init(bi);
 	memory_scheme_init();
+	user_scheme_init();
 	smp_init();         /* the other CPUs park; only this one schedules (kernel/smp.h) */
 	proc_init();
 

@@ -14,7 +14,8 @@
 #include "kernel/panic.h"
 
 /* Checks that SRC's grants cover [ADDR, END) (else -EFAULT) with providers that own or share
- * their frames (else -EINVAL; a pinned borrow is not lent on: it ends with its request) and
+ * their frames (else -EINVAL; a pinned borrow is not lent on: it ends with its request; a
+ * private file mapping is not lent either: its pages may be the file's, or holes) and
  * allow PROT (else -EACCES). */
 static int check_source_locked(struct addrspace *src, uintptr_t addr, uintptr_t end,
 			       unsigned prot)
@@ -29,6 +30,8 @@ static int check_source_locked(struct addrspace *src, uintptr_t addr, uintptr_t 
 		if (k != GRANT_ALLOCATED && k != GRANT_ALLOCATED_SHARED && k != GRANT_EXTERNAL)
 			return -EINVAL;
 		if (k == GRANT_EXTERNAL && g->provider.external.is_pinned_userscheme_borrow)
+			return -EINVAL;
+		if (grant_file(g))      /* a private file mapping: its pages may be the file's */
 			return -EINVAL;
 		if (prot & ~g->prot)
 			return -EACCES;

@@ -51,7 +51,7 @@ struct scheme_file {
 	unsigned flags;               /* O_* given to open */
 	uint64_t pos;                 /* read/write position (kernel/fd.c) */
 	_Atomic uint32_t refcount;    /* fd-table entries + grants mapping it */
-	void *priv;                   /* kernel schemes' own */
+	void *priv;                   /* kernel schemes' own; user schemes: the CLOSE notice */
 };
 
 /* Registers the kernel scheme NAME (static storage) with OPS. Returns 0, -EEXIST or -ENOMEM. */
@@ -84,10 +84,13 @@ void scheme_file_put(struct scheme_file *f);
 int scheme_mmap_prep(struct scheme_file *f, uint64_t offset, size_t size, unsigned flags,
 		     struct addrspace **src_as, uintptr_t *src_addr);
 
+/* Sets aside the spare notices of user schemes (scheme/user_scheme.c); once, at boot. */
+void user_scheme_init(void);
+
 /* Tells F's daemon that [OFFSET, OFFSET + SIZE), which it prepared, is no longer mapped there
  * once (a munmap packet); does not wait. May be called with an address-space lock held. A
- * notice to a dead daemon is dropped; one that cannot be queued for lack of memory is counted in
- * scheme_notices_lost (tests assert it stays 0). */
+ * notice to a dead daemon is dropped; out of memory it takes a spare from the boot-time pool,
+ * and only when none is left is it counted in scheme_notices_lost (tests assert it stays 0). */
 void scheme_munmap_notify(struct scheme_file *f, uint64_t offset, size_t size, unsigned flags);
 extern _Atomic unsigned long scheme_notices_lost;
 

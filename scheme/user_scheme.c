@@ -5,7 +5,11 @@
  * A request is a struct scheme_request holding the packet. A blocking request (OPEN, READ, WRITE,
  * FSIZE, MMAP_PREP) lives on its client's kernel stack while the client sleeps on the request's
  * wait queue; a notice (CLOSE, MUNMAP: tag 0, nobody waits) is kmalloc'd and freed when the
- * daemon receives it. Each request goes through: queued (u->head..tail, FIFO) -> received
+ * daemon receives it. A file's CLOSE notice is allocated when it is opened (kept in f->priv), so
+ * that closing - also by the exit of a process killed for lack of memory - never loses it; a
+ * MUNMAP notice that finds no memory takes one of NOTICE_POOL requests set aside at boot, which
+ * go back to the pool when the daemon receives them (or dies), so a notice is lost only when
+ * more than NOTICE_POOL of them are in flight while memory is out. Each request goes through: queued (u->head..tail, FIFO) -> received
  * (u->taken, blocking ones only) -> answered (done, client woken). The daemon's death (its scheme
  * fd closed, explicitly or by exit) fails every queued and received blocking request with -EIO,
  * drops the notices, and unregisters the name; files still open keep the struct scheme alive.
@@ -40,7 +44,38 @@ struct scheme_request {
 	struct addrspace *client_as;
 	uintptr_t borrow_addr, client_page;
 	size_t borrow_len;
+	bool pooled;                       /* a notice from notice_pool: back there, not freed */
 };
+
+#define NOTICE_POOL 64
+static struct scheme_request *notice_pool;   /* scheme_lock: spare notices, linked by next */
+
+void user_scheme_init(void)
+{
+	for (unsigned i = 0; i < NOTICE_POOL; i++) {
+		struct scheme_request *rq = kzalloc(sizeof(*rq));
+		if (!rq)
+			panic("user_scheme_init: no memory for notice %u of %u", i, NOTICE_POOL);
+		rq->pooled = true;
+		rq->next = notice_pool;
+		notice_pool = rq;
+	}
+}
+
+/* Frees the notice RQ, or gives it back to the pool. No lock may be held. */
+static void notice_free(struct scheme_request *rq)
+{
+	if (!rq->pooled) {
+		kfree(rq);
+		return;
+	}
+	memset(rq, 0, sizeof(*rq));
+	rq->pooled = true;
+	unsigned long irq = spin_lock_irqsave(&scheme_lock);
+	rq->next = notice_pool;
+	notice_pool = rq;
+	spin_unlock_irqrestore(&scheme_lock, irq);
+}
 
 struct user_scheme {
 	struct proc *owner;                /* the daemon */
@@ -161,16 +196,23 @@ static long user_call(struct scheme *s, struct scheme_request *rq, uintptr_t ubu
 	return rq->result;
 }
 
-/* Queues a notice (tag 0) for S; never blocks. Dropped when the daemon is dead, counted in
- * scheme_notices_lost when there is no memory for it. */
+/* Queues a notice (tag 0) for S, in SPARE (zeroed, or NULL: one is allocated); never blocks.
+ * Dropped when the daemon is dead, counted in scheme_notices_lost when there is no memory for it. */
 static void user_notice(struct scheme *s, unsigned op, uint64_t id, uint64_t offset,
-			uint64_t size, unsigned flags)
+			uint64_t size, unsigned flags, struct scheme_request *spare)
 {
 	struct user_scheme *u = s->user;
 	struct proc *me = proc_current();
 	unsigned long irq = spin_lock_irqsave(&scheme_lock);
-	if (!u->dead) {
-		struct scheme_request *rq = kzalloc(sizeof(*rq));
+	if (u->dead) {
+		kfree(spare);
+	} else {
+		struct scheme_request *rq = spare ? spare : kzalloc(sizeof(*rq));
+		if (!rq && notice_pool) {
+			rq = notice_pool;
+			notice_pool = rq->next;
+			rq->next = NULL;
+		}
 		if (rq) {
 			rq->pkt = (struct scheme_packet){
 				.tag = 0, .op = op, .id = id, .offset = offset, .size = size,
@@ -192,10 +234,16 @@ int user_scheme_open(struct scheme *s, const char *path, size_t path_len, unsign
 	struct scheme_request rq = { .pkt = { .op = SCHEME_OP_OPEN, .flags = flags,
 					      .path_len = (uint32_t)path_len } };
 	memcpy(rq.pkt.path, path, path_len);
+	struct scheme_request *close_rq = kzalloc(sizeof(*close_rq));
+	if (!close_rq)
+		return -ENOMEM;
 	long r = user_call(s, &rq, 0, 0, 0);
-	if (r < 0)
+	if (r < 0) {
+		kfree(close_rq);
 		return (int)r;
+	}
 	f->id = (uint64_t)r;
+	f->priv = close_rq;                     /* its CLOSE notice (user_scheme_close) */
 	return 0;
 }
 
@@ -218,7 +266,8 @@ long user_scheme_fsize(struct scheme_file *f)
 
 void user_scheme_close(struct scheme_file *f)
 {
-	user_notice(f->scheme, SCHEME_OP_CLOSE, f->id, 0, 0, 0);
+	user_notice(f->scheme, SCHEME_OP_CLOSE, f->id, 0, 0, 0, f->priv);
+	f->priv = NULL;
 }
 
 int scheme_mmap_prep(struct scheme_file *f, uint64_t offset, size_t size, unsigned flags,
@@ -239,7 +288,7 @@ int scheme_mmap_prep(struct scheme_file *f, uint64_t offset, size_t size, unsign
 void scheme_munmap_notify(struct scheme_file *f, uint64_t offset, size_t size, unsigned flags)
 {
 	if (f->scheme->user)
-		user_notice(f->scheme, SCHEME_OP_MUNMAP, f->id, offset, size, flags);
+		user_notice(f->scheme, SCHEME_OP_MUNMAP, f->id, offset, size, flags, NULL);
 }
 
 /* ---- The daemon's side ---- */
@@ -311,7 +360,7 @@ static void daemon_end_close(struct scheme_file *end)
 			if (rq->client)
 				request_finish(rq, -EIO, NULL);
 			else
-				kfree(rq);           /* a notice nobody will read */
+				notice_free(rq);     /* a notice nobody will read */
 		}
 	}
 	addrspace_put(das);
@@ -362,7 +411,7 @@ int scheme_recv(struct scheme_file *end, uintptr_t upkt)
 		return -EFAULT;
 	}
 	if (!rq->client) {
-		kfree(rq);
+		notice_free(rq);
 		return 0;
 	}
 	irq = spin_lock_irqsave(&scheme_lock);

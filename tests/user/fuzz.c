@@ -24,22 +24,32 @@
  * with status 137; a killed worker's ops go on in a new worker forked by the root (or its parent
  * continues), and no other outcome is accepted.
  *
+ * Schemes (tests/user/fuzz/files.c, file_access.c): the root starts the testfs daemon (its child)
+ * before the first worker and, at the end, checks that testfs holds no file (so no mapped range)
+ * and no unknown munmap, and that it exits with 0; 10% of the ops open/read/write/lseek/close
+ * testfs files, mmap them (shared, private, lazy), map memory:zeroed (MAP_PHYS_CONTIGUOUS too)
+ * and memory:physical@wb of RAM (-EPERM), narrow the namespace (below the first worker); file
+ * contents, positions and which mapping sees which file page are in the model, and at each check
+ * point the first worker compares testfs's own view (testfs:.stats) with it.
+ *
  * Page layout of every page the fuzzer writes: [8, 32) never written (SYS_DEBUG_WRITE source,
  * prints nothing), 32 waitpid status target, [40, 48) SYS_CYCLES_HZ target, 48 a return stub
  * (executed by exec ops), and 16 sample words at 64 + 256 i carrying the page's stamp. */
 #include "tests/user/fuzz/fuzz.h"
+#include "tests/user/testfs.h"
 #include "kernel/errno.h"
 
 /* Per process (copied by fork), besides the model. */
 static uint64_t seed;
-static unsigned long total_ops, ppm, check_every, cur_op, trace_from;
-#define TRACE(...) do { if (trace_from && cur_op + 1 >= trace_from) u_printf(__VA_ARGS__); } while (0)
-static int depth, failures;
+static unsigned long total_ops, ppm, check_every;
+unsigned long cur_op, trace_from;
+int depth;
+static int failures;
 static bool inject_on, exit_now;
 static uint64_t hz;
 
 /* Reports a failed check of the current op (the op number replays it) and counts it. */
-static void fail(const char *what, unsigned long long want, unsigned long long got)
+void fail(const char *what, unsigned long long want, unsigned long long got)
 {
 	u_printf("fuzz: FAIL at op %lu (seed %llu, pid %ld, depth %d): %s: expected %#llx, got %#llx\n",
 		 cur_op, (unsigned long long)seed, u_getpid(), depth, what, want, got);
@@ -51,7 +61,7 @@ static void fail(const char *what, unsigned long long want, unsigned long long g
 /* Checks a syscall result GOT against WANT; with injection on, -ENOMEM (and -EFAULT when
  * EFAULT_OK, a syscall copying a buffer) is also accepted in place of WANT. Returns whether the
  * syscall did what WANT says (so the model follows). */
-static bool check_result(const char *what, long want, long got, bool efault_ok)
+bool check_result(const char *what, long want, long got, bool efault_ok)
 {
 	if (got == want)
 		return true;
@@ -141,6 +151,10 @@ static void op_access(int kind)
 {
 	struct access a = { .page = pick_page() };
 	int r = region_at(a.page);
+	if (is_file_region(r)) {
+		files_access(kind, a.page, r);
+		return;
+	}
 	bool reserved = r >= 0 && regions[r].kind == R_RESERVED;
 	if (reserved && kind != A_READ)
 		return;
@@ -270,8 +284,7 @@ static void op_unmap_protect(bool protect)
 			want = -ENOMEM;
 		else {
 			end = addr + ((len + PAGE - 1) & ~(PAGE - 1));
-			if (!covered(addr, end))
-				want = -ENOMEM;
+			want = protect_check(addr, end, prot);
 		}
 	} else {
 		if ((addr & (PAGE - 1)) || len == 0 || addr > USER_TOP || len > USER_TOP - addr)
@@ -321,6 +334,8 @@ static void op_debug_write(void)
 	default: buf = random_region_page(false) + OFF_DEBUG; len = below(25); break;
 	}
 	long want = range_allows(buf, len, A_READ) ? (long)len : -EFAULT;
+	if (want > 0 && (overlaps(buf, buf + len, R_FSHARED) || overlaps(buf, buf + len, R_FPRIVATE)))
+		return;         /* file pages: not ours to print (and maybe holes) */
 	if (want > 0 && (len > 64 || overlaps(buf, buf + len, R_RESERVED) || *(const char *)buf))
 		return;         /* would print our code or text: the console prints up to a NUL */
 	TRACE("fuzz: op %lu: debug_write(%#lx, %#lx) want %ld\n", cur_op, (unsigned long)buf,
@@ -397,6 +412,7 @@ static void op_fork(void)
 	long pid = fork_and_wait(p, any, &waited);
 	if (pid == 0) {
 		depth++;
+		files_forked();
 		inject_enable();
 		return;                                  /* the child runs the next ops */
 	}
@@ -421,6 +437,11 @@ static void op_fork(void)
 static void one_op(void)
 {
 	unsigned k = (unsigned)below(100);
+	if (k < 10) {
+		files_op();                          /* open/read/write/lseek/close, file mmap, memory: */
+		return;
+	}
+	k = (unsigned)below(100);
 	if (k < 14)
 		op_mmap();
 	else if (k < 22 || nregions > 48)
@@ -465,6 +486,7 @@ static __attribute__((noreturn)) void run_ops(unsigned long first)
 			long problems = u_check();
 			if (problems)
 				fail("SYS_CHECK (see the check: lines above)", 0, (unsigned long)problems);
+			files_check_daemon();
 		}
 		TRACE("fuzz: op %lu: depth %d, %u regions, %ld free frames\n", cur_op, depth, nregions,
 		      u_free_frames());
@@ -522,10 +544,19 @@ int user_main(void)
 		return 100;
 	memset(mb, 0, MAILBOX_BYTES);
 	model_insert((uintptr_t)mb, (uintptr_t)mb + MAILBOX_BYTES, PROT_READ | PROT_WRITE, R_RESERVED, 0);
+	if (files_init() != 0)
+		return 104;
 	if (sys1(SYS_CYCLES_HZ, (long)&hz) != 0)
 		return 101;
 	u_try(do_read, &(struct access){ .page = ARENA_BASE }, NULL, NULL);   /* registers the upcall */
 	long free0 = u_free_frames();
+	uint64_t phys = 0;
+	if (u_virt_to_phys(mb, &phys) != 0)
+		return 102;
+	mb->ram_phys = phys;
+	long daemon = testfs_start();                  /* our child: serves "testfs" until .exit */
+	if (daemon < 0)
+		return 103;
 	unsigned long next = 0;
 	while (next < total_ops && !failures) {
 		mb->exit_valid = 0;
@@ -551,6 +582,12 @@ int user_main(void)
 		inject_count();
 		sys1(SYS_INJECT, INJECT_OFF);
 	}
+	int idle = testfs_idle_problems();            /* no file left, so no range mapped */
+	if (!failures && idle)
+		fail("testfs files left, unknown munmaps or errors", 0, (unsigned long)idle);
+	int dstatus = testfs_stop(daemon);
+	if (!failures && dstatus)
+		fail("testfs daemon's exit status", 0, (unsigned long)dstatus);
 	long problems = u_check();
 	long free1 = u_free_frames();
 	if (!failures && problems)
@@ -565,6 +602,10 @@ int user_main(void)
 	u_printf("fuzz: succeeded: %lu mmap, %lu munmap, %lu mprotect, %lu pages written, %lu read "
 		 "and verified, %lu executed\n", mb->mapped, mb->unmapped, mb->protected, mb->written,
 		 mb->verified, mb->executed);
+	u_printf("fuzz: schemes: %lu opens, %lu closes, %lu reads, %lu writes, %lu seeks, %lu file "
+		 "mmaps, %lu memory: mmaps, %lu file pages verified, %lu written, %lu daemon checks\n", mb->opens,
+		 mb->closes, mb->reads, mb->writes, mb->seeks, mb->fmaps, mb->mem_maps, mb->fverified,
+		 mb->fwritten, mb->daemon_checks);
 	if (failures)
 		u_printf("fuzz: replay: make fuzz SEED=%llu OPS=%lu INJECT=%lu\n",
 			 (unsigned long long)seed, mb->op + 1, ppm);

@@ -3,6 +3,7 @@
  * (mm/vm.h, mm/mmap.c): regions mirror the grants' coverage, which is all that placement and the
  * errors depend on. */
 #include "tests/user/fuzz/fuzz.h"
+#include "kernel/errno.h"
 
 struct region regions[MAX_REGIONS];
 unsigned nregions;
@@ -99,6 +100,7 @@ void split_at(uintptr_t a)
 	regions[r + 1] = regions[r];
 	regions[r].end = a;
 	regions[r + 1].start = a;
+	regions[r + 1].foff += a - regions[r].start;
 }
 
 /* Removes [S, E) from the model (munmap, or MAP_FIXED before model_insert). */
@@ -116,18 +118,41 @@ void model_remove(uintptr_t s, uintptr_t e)
 		if (!(priv[i].va >= s && priv[i].va < e))
 			priv[n++] = priv[i];
 	npriv = n;
+	files_forget(s, e);
 }
 
-/* Inserts the region [S, E) into the sorted array; [S, E) must be free. */
-void model_insert(uintptr_t s, uintptr_t e, unsigned prot, int kind, uint32_t obj)
+/* Inserts the region [S, E) into the sorted array ([S, E) must be free); returns its index. */
+int model_insert(uintptr_t s, uintptr_t e, unsigned prot, int kind, uint32_t obj)
 {
 	unsigned i = nregions;
 	while (i > 0 && regions[i - 1].start > s) {
 		regions[i] = regions[i - 1];
 		i--;
 	}
-	regions[i] = (struct region){ s, e, (uint8_t)prot, (uint8_t)kind, obj };
+	regions[i] = (struct region){ .start = s, .end = e, .prot = (uint8_t)prot,
+				      .kind = (uint8_t)kind, .maxprot = PROT_MASK, .obj = obj };
 	nregions++;
+	return (int)i;
+}
+
+/* Returns mprotect's error for [S, E) (0: allowed), first failure in address order. */
+long protect_check(uintptr_t s, uintptr_t e, unsigned prot)
+{
+	for (uintptr_t cur = s; cur < e;) {
+		int r = region_at(cur);
+		if (r < 0)
+			return -ENOMEM;
+		if (prot & ~regions[r].maxprot)
+			return -EACCES;
+		cur = regions[r].end;
+	}
+	return 0;
+}
+
+/* Returns whether region R (-1: none) maps a file. */
+bool is_file_region(int r)
+{
+	return r >= 0 && (regions[r].kind == R_FSHARED || regions[r].kind == R_FPRIVATE);
 }
 
 /* Sets the protection of [S, E), which regions cover. */
@@ -293,8 +318,10 @@ uintptr_t gen_out_ptr(size_t size, size_t off)
 	case 4: p = (uintptr_t)rnd(); break;
 	default: p = random_region_page(below(4) != 0) + off; break;
 	}
-	if (range_allows(p, size, A_WRITE) && overlaps(p, p + size, R_RESERVED))
-		p = KERNEL_ADDR;
+	if (range_allows(p, size, A_WRITE) &&
+	    (overlaps(p, p + size, R_RESERVED) || overlaps(p, p + size, R_FSHARED) ||
+	     overlaps(p, p + size, R_FPRIVATE)))
+		p = KERNEL_ADDR;            /* (file pages: their contents are the file model's) */
 	return p;
 }
 
