@@ -39,6 +39,11 @@ struct cpu *cpu_current(void)
 	return cpu;
 }
 
+struct cpu *smp_cpu_self(void)
+{
+	return smp_ready ? arch_cpu_current() : &smp_cpus[0];
+}
+
 struct cpu *smp_cpu(unsigned id)
 {
 	if (id >= cpus_found || !atomic_load_explicit(&smp_cpus[id].online, memory_order_acquire))
@@ -139,6 +144,13 @@ static void serve_call(struct cpu *self)
 	atomic_store_explicit(&self->call_done, seq, memory_order_release);
 }
 
+void smp_poll_calls(void)
+{
+	struct cpu *self = smp_cpu_self();
+	if (self)
+		serve_call(self);
+}
+
 void smp_ipi_handle(void)
 {
 	struct cpu *self = cpu_current();
@@ -214,9 +226,9 @@ int smp_call_on(unsigned id, smp_call_fn fn, void *arg)
 	return 0;
 }
 
-/* Runs FN(ARG) on every online CPU but the caller's, and on the caller's too when SELF_TOO (while
- * the others run it); returns how many CPUs ran it. */
-static unsigned call_many(smp_call_fn fn, void *arg, bool self_too)
+/* Runs FN(ARG) on every online CPU in MASK but the caller's, and on the caller's too when
+ * SELF_TOO (while the others run it); returns how many CPUs ran it. */
+static unsigned call_many(unsigned long mask, smp_call_fn fn, void *arg, bool self_too)
 {
 	struct cpu *self = cpu_current();
 	unsigned long seqs[SMP_MAX_CPUS], flags[SMP_MAX_CPUS];
@@ -225,7 +237,7 @@ static unsigned call_many(smp_call_fn fn, void *arg, bool self_too)
 	 * other's slots in a cycle), then wait for all. The first post masks interrupts, so the
 	 * flags are restored in reverse order of the posts. */
 	for (unsigned i = 0; i < cpus_found; i++) {
-		struct cpu *target = smp_cpu(i);
+		struct cpu *target = mask & (1ul << i) ? smp_cpu(i) : NULL;
 		if (target && target != self)
 			seqs[i] = post_call(target, fn, arg, &flags[i]);
 		else
@@ -248,10 +260,15 @@ static unsigned call_many(smp_call_fn fn, void *arg, bool self_too)
 
 unsigned smp_call_others(smp_call_fn fn, void *arg)
 {
-	return call_many(fn, arg, false);
+	return call_many(~0ul, fn, arg, false);
 }
 
 unsigned smp_call_all(smp_call_fn fn, void *arg)
 {
-	return call_many(fn, arg, true);
+	return call_many(~0ul, fn, arg, true);
+}
+
+unsigned smp_call_mask(unsigned long mask, smp_call_fn fn, void *arg)
+{
+	return call_many(mask, fn, arg, false);
 }

@@ -53,6 +53,10 @@ unsigned smp_cpu_found(void);
  * uses the result (today nothing migrates: only CPU 0 schedules). */
 struct cpu *cpu_current(void);
 
+/* Returns the struct cpu of the calling CPU like cpu_current, or NULL (no panic) while this CPU
+ * does not know it yet (an AP before smp_ap_main). For the lock and TLB debugging paths. */
+struct cpu *smp_cpu_self(void);
+
 /* Returns the struct cpu with id ID, or NULL when ID is not an online CPU. */
 struct cpu *smp_cpu(unsigned id);
 
@@ -68,9 +72,10 @@ void smp_init(void);
  * is like an interrupt that may arrive while the target holds any lock. The caller may have
  * interrupts masked: while it waits it serves calls aimed at itself, so CPUs calling each other
  * (or calling from inside a call) do not deadlock. But a target spinning on a lock with
- * interrupts masked takes the call only after it got the lock: the caller must not hold a
- * spinlock another CPU may be spinning on (TLB shootdown will need that rule, or a spin loop
- * that also polls for calls). */
+ * interrupts masked takes the call while it spins: spin_lock_irqsave polls for calls
+ * (smp_poll_calls), so the caller may hold a spinlock another CPU spins on (TLB shootdown holds
+ * an address-space lock). A loop that spins with interrupts masked some other way must poll
+ * too, or its CPU must never be the target of a caller holding what it waits for. */
 int smp_call_on(unsigned id, smp_call_fn fn, void *arg);
 
 /* Runs FN(ARG) on every online CPU except the caller's, all at once, and waits for all. Returns
@@ -80,6 +85,16 @@ unsigned smp_call_others(smp_call_fn fn, void *arg);
 /* smp_call_others with FN(ARG) also run on the calling CPU, at the same time as on the others;
  * returns the number of CPUs that ran it. */
 unsigned smp_call_all(smp_call_fn fn, void *arg);
+
+/* Runs FN(ARG) on every online CPU whose bit (1ul << id) is set in MASK, except the caller's,
+ * all at once, and waits for all. Returns the number of CPUs that ran it. Same rules as
+ * smp_call_on (TLB shootdown's IPIs, mm/tlb.c). */
+unsigned smp_call_mask(unsigned long mask, smp_call_fn fn, void *arg);
+
+/* Runs the cross-CPU call pending for this CPU, if any; interrupts must be masked. Every loop
+ * that spins with interrupts masked for something another CPU may hold while it waits for a
+ * call (spin_lock_irqsave) calls it, so that caller can finish. */
+void smp_poll_calls(void);
 
 /* ---- Called by the arch code ---- */
 
