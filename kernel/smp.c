@@ -144,7 +144,7 @@ static void serve_call(struct cpu *self)
 	atomic_store_explicit(&self->call_done, seq, memory_order_release);
 }
 
-void smp_poll_calls(void)
+void smp_serve_calls(void)
 {
 	struct cpu *self = smp_cpu_self();
 	if (self)

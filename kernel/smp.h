@@ -73,7 +73,7 @@ void smp_init(void);
  * interrupts masked: while it waits it serves calls aimed at itself, so CPUs calling each other
  * (or calling from inside a call) do not deadlock. But a target spinning on a lock with
  * interrupts masked takes the call while it spins: spin_lock_irqsave polls for calls
- * (smp_poll_calls), so the caller may hold a spinlock another CPU spins on (TLB shootdown holds
+ * (smp_serve_calls), so the caller may hold a spinlock another CPU spins on (TLB shootdown holds
  * an address-space lock). A loop that spins with interrupts masked some other way must poll
  * too, or its CPU must never be the target of a caller holding what it waits for. */
 int smp_call_on(unsigned id, smp_call_fn fn, void *arg);
@@ -94,7 +94,7 @@ unsigned smp_call_mask(unsigned long mask, smp_call_fn fn, void *arg);
 /* Runs the cross-CPU call pending for this CPU, if any; interrupts must be masked. Every loop
  * that spins with interrupts masked for something another CPU may hold while it waits for a
  * call (spin_lock_irqsave) calls it, so that caller can finish. */
-void smp_poll_calls(void);
+void smp_serve_calls(void);
 
 /* ---- Called by the arch code ---- */
 

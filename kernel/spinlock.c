@@ -5,7 +5,7 @@
  * waits until every CPU that may cache the space ran its flush. Another CPU may at that moment
  * spin for the same lock with interrupts masked (a fault of another thread of that space): it
  * would take the IPI only after getting the lock, which the shooter releases only after the
- * flush -- a deadlock. So the spin loop polls this CPU's call slot (smp_poll_calls). That is
+ * flush -- a deadlock. So the spin loop polls this CPU's call slot (smp_serve_calls). That is
  * safe because a cross-CPU call takes no spinlock and touches nothing a lock protects (the
  * rule of kernel/smp.h): running it in the middle of an acquisition is like taking an
  * interrupt just before it. */
@@ -117,7 +117,7 @@ static void acquire(struct spinlock *lock)
 		if (!atomic_exchange_explicit(&lock->locked, 1, memory_order_acquire))
 			break;
 		while (atomic_load_explicit(&lock->locked, memory_order_relaxed)) {
-			smp_poll_calls();
+			smp_serve_calls();
 			arch_cpu_relax();
 		}
 	}

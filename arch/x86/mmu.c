@@ -22,7 +22,6 @@
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 #include "kernel/string.h"
-#include "kernel/smp.h"
 
 #define PAGE ((uint64_t)X86_PAGE_SIZE)
 #define TOP  X86_MMU_TOP_LEVEL
@@ -34,15 +33,8 @@ _Static_assert(X86_PTE_A == 1u << 5 && X86_PTE_D == 1u << 6 && X86_PTE_G == 1u <
 _Static_assert(X86_PTE_NX == 1ull << 63, "PTE XD");
 _Static_assert(MMU_USER_BASE % X86_PAGE_SIZE == 0 && X86_USER_TOP % X86_PAGE_SIZE == 0, "user half");
 
-/* The space in each CPU's CR3 (NULL: the kernel's tables). Changed only by
- * arch_mmu_space_activate on that CPU, before its CR3 load: a flush IPI taken in between acts on
- * the old CR3 or not at all, and the CR3 load that follows drops everything anyway. */
-static struct mmu_space *active_space[SMP_MAX_CPUS];
-
-struct mmu_space *x86_mmu_active_space(void)
-{
-	return active_space[cpu_current()->id];
-}
+/* Changed only by arch_mmu_space_activate on this CPU (one CPU today; per-CPU with SMP). */
+struct mmu_space *x86_active_space;
 /* Test hooks, set and cleared by the single-threaded self-tests only. */
 static unsigned fail_after = X86_MMU_NO_FAILURE;
 int (*x86_mmu_table_source)(paddr_t *pa);
@@ -229,11 +221,8 @@ int arch_mmu_space_create(struct mmu_space *space)
 /* Frees every table of the user half and the root; panics on a leaf still present. */
 void arch_mmu_space_destroy(struct mmu_space *space)
 {
-	for (unsigned i = 0; i < SMP_MAX_CPUS; i++)
-		if (active_space[i] == space)
-			panic("arch_mmu_space_destroy: space %p is active on CPU %u", (void *)space, i);
-	if ((x86_read_cr3() & X86_PTE_ADDR_MASK) == space->root)
-		panic("arch_mmu_space_destroy: space %p is in CR3", (void *)space);
+	if (space == x86_active_space || (x86_read_cr3() & X86_PTE_ADDR_MASK) == space->root)
+		panic("arch_mmu_space_destroy: space %p is active", (void *)space);
 	free_tree(space, space->root, TOP, 0, X86_ROOT_USER_ENTRIES);
 	if (space->table_frames != 0)
 		panic("arch_mmu_space_destroy: %lu table frames unaccounted for", space->table_frames);
@@ -255,9 +244,25 @@ void arch_mmu_space_activate(struct mmu_space *space)
 		x86_table_unmap(k);
 	}
 #endif
-	active_space[cpu_current()->id] = space;
+	x86_active_space = space;
 	if ((x86_read_cr3() & X86_PTE_ADDR_MASK) != root)
 		x86_write_cr3((unsigned long)root);     /* also drops every non-global TLB entry */
+}
+
+/* TLB shootdown's view of x86 (mm/tlb.c). No PCID (CR4.PCIDE is never set) and user entries are
+ * never global (X86_PTE_G is only on kernel mappings, which never change under a user space): a
+ * CR3 load drops every translation of the space left, so only the space in a CPU's CR3 can have
+ * entries in its TLB, and arch_tlb_flush_* act on this CPU only -- mm/tlb.c sends them by IPI
+ * to the other CPUs that run the space. They test CR3 itself, so a flush IPI taken in the
+ * middle of a switch acts on exactly what this CPU holds. */
+bool arch_tlb_flush_is_global(void)
+{
+	return false;
+}
+
+bool arch_tlb_switch_drops_old(void)
+{
+	return true;
 }
 
 /* Panics unless VA is a page of the user half. */
@@ -431,36 +436,29 @@ x86_pte_t x86_mmu_leaf(struct mmu_space *space, uintptr_t va)
 	return e & X86_PTE_P ? e : 0;
 }
 
-/* ---- TLB: without PCIDs (CR4.PCIDE is never set) a CR3 load drops every non-global entry, so
- * only the space in this CPU's CR3 can have entries in its TLB (user entries are never global;
- * X86_PTE_G is only on kernel mappings, which never change under a user space). These flushes
- * act on this CPU only; mm/tlb.c sends them by IPI to the other CPUs that run the space. */
-
-bool arch_tlb_flush_is_global(void)
-{
-	return false;
-}
-
-/* A CR3 load drops every entry of the space left. */
-bool arch_tlb_switch_drops_old(void)
-{
-	return true;
-}
+/* ---- TLB: without PCIDs a CR3 load drops every non-global entry, so only the active space can
+ * have entries in the TLB (user entries are never global). One CPU for now. */
 
 /* More pages than this are flushed with one CR3 reload instead of one invlpg each. */
 #define FLUSH_RANGE_MAX_PAGES 32
 
+/* Whether SPACE is the one loaded on this CPU (CR3 is per CPU; x86_active_space is not). */
+static bool active_here(const struct mmu_space *space)
+{
+	return (x86_read_cr3() & X86_PTE_ADDR_MASK) == space->root;
+}
+
 /* invlpg of VA when SPACE is the active one. */
 void arch_tlb_flush_page(struct mmu_space *space, uintptr_t va)
 {
-	if (space == x86_mmu_active_space())
+	if (active_here(space))
 		x86_invlpg(va);
 }
 
 /* invlpg of each page of the range, or one CR3 reload for a long range; active space only. */
 void arch_tlb_flush_range(struct mmu_space *space, uintptr_t va, size_t size)
 {
-	if (space != x86_mmu_active_space() || size == 0)
+	if (!active_here(space) || size == 0)
 		return;
 	uintptr_t first = ALIGN_DOWN(va, X86_PAGE_SIZE);
 	size_t pages = (size + (va - first) + X86_PAGE_SIZE - 1) / X86_PAGE_SIZE;
@@ -475,6 +473,6 @@ void arch_tlb_flush_range(struct mmu_space *space, uintptr_t va, size_t size)
 /* A CR3 reload (every non-global entry) when SPACE is the active one. */
 void arch_tlb_flush_space(struct mmu_space *space)
 {
-	if (space == x86_mmu_active_space())
+	if (active_here(space))
 		x86_write_cr3(x86_read_cr3());
 }

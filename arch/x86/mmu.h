@@ -44,8 +44,8 @@ x86_pte_t x86_table_read(paddr_t pa, unsigned index);
 /* The arch-neutral MMU_* attributes of the present leaf entry E (MMU_READ always). */
 unsigned x86_pte_to_mmu_flags(x86_pte_t e);
 
-/* Returns the space whose root is in this CPU's CR3, or NULL for the kernel's own tables. */
-struct mmu_space *x86_mmu_active_space(void);
+/* The space whose root is in CR3, or NULL for the kernel's own tables. One CPU for now. */
+extern struct mmu_space *x86_active_space;
 
 /* For the self-tests: the raw leaf entry for VA in SPACE, or 0 when there is none. */
 x86_pte_t x86_mmu_leaf(struct mmu_space *space, uintptr_t va);

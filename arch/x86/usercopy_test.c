@@ -281,7 +281,7 @@ KTEST(x86_tlb_flushes_make_new_translations_visible)
 		uspace_teardown(&u);
 		ASSERT_TRUE(!"no test space");
 	}
-	EXPECT_EQ((uintptr_t)x86_mmu_active_space(), (uintptr_t)&u.space);
+	EXPECT_EQ((uintptr_t)x86_active_space, (uintptr_t)&u.space);
 	EXPECT_EQ(x86_read_cr3() & X86_PTE_ADDR_MASK, u.space.root);
 	const unsigned rw = MMU_READ | MMU_WRITE | MMU_USER;
 
@@ -311,7 +311,7 @@ KTEST(x86_tlb_flushes_make_new_translations_visible)
 
 	/* back to the kernel's tables: user addresses are gone */
 	arch_mmu_space_activate(NULL);
-	EXPECT_EQ((uintptr_t)x86_mmu_active_space(), 0);
+	EXPECT_EQ((uintptr_t)x86_active_space, 0);
 	EXPECT_EQ(x86_read_cr3() & X86_PTE_ADDR_MASK, x86_kernel_root);
 	EXPECT_EQ(first_byte(VA(1)), -1);
 	uspace_teardown(&u);
