@@ -407,3 +407,65 @@ KTEST(lock_order_lists_are_per_cpu)
 	EXPECT_TRUE(lock_order_violation(&heap) == &frame);
 	spin_unlock_irqrestore(&frame, irq);
 }
+
+/* The deadlock the spin loop avoids: CPU 1 holds AS's lock and shoots down AS while CPU 0, which
+ * runs AS, spins for that lock with interrupts masked. smp_call_all runs the two roles at once
+ * (the others return at once); the shooter breaks the "a call takes no spinlock" rule on
+ * purpose, which is safe here because only the spinner ever waits for that lock. Without
+ * spin_lock_irqsave serving calls, CPU 0 never takes the flush, CPU 1 never lets go of the lock,
+ * and this test hangs (the boot times out). */
+struct lock_race {
+	struct addrspace *as;
+	uintptr_t va;
+	atomic_int held;             /* the shooter holds the lock */
+	atomic_int spinning;         /* the spinner is about to spin for it */
+	atomic_int flushed;          /* the shooter's shootdown returned */
+	unsigned long ipis_before;   /* tlb_stats.ipis before the race */
+	bool flushed_before_lock;    /* the spinner saw the flush done once it had the lock */
+};
+
+static void lock_race_role(void *arg)
+{
+	struct lock_race *lr = arg;
+	unsigned id = cpu_current()->id;
+	if (id == 1) {
+		unsigned long irq = spin_lock_irqsave(&lr->as->lock);
+		atomic_store(&lr->held, 1);
+		while (!atomic_load(&lr->spinning))
+			arch_cpu_relax();
+		for (volatile unsigned i = 0; i < 100000; i++)   /* let it reach the spin loop */
+			;
+		vm_tlb_flush_pages(lr->as, &lr->va, 1);
+		atomic_store(&lr->flushed, 1);
+		spin_unlock_irqrestore(&lr->as->lock, irq);
+	} else if (id == 0) {
+		while (!atomic_load(&lr->held))
+			arch_cpu_relax();
+		atomic_store(&lr->spinning, 1);
+		unsigned long irq = spin_lock_irqsave(&lr->as->lock);
+		lr->flushed_before_lock = atomic_load(&lr->flushed);
+		spin_unlock_irqrestore(&lr->as->lock, irq);
+	}
+}
+
+KTEST(mm_tlb_shootdown_reaches_a_cpu_spinning_for_the_lock)
+{
+	if (smp_cpu_count() < 2) {
+		ktest_skip("one CPU: nobody to spin");
+		return;
+	}
+	struct lock_race lr = { .flushed_before_lock = false };
+	ASSERT_EQ(addrspace_create(&lr.as), 0);
+	ASSERT_EQ(vm_mmap(lr.as, 0, PG, RW, PRIV, &lr.va), 0);
+	addrspace_activate(lr.as);                   /* CPU 0 is in the set */
+	lr.ipis_before = counter(&tlb_stats.ipis);
+	EXPECT_EQ(smp_call_all(lock_race_role, &lr), smp_cpu_count());
+	EXPECT_TRUE(lr.flushed_before_lock);
+	/* x86: the flush reached CPU 0 (one CPU in one round) and completed while the shooter held
+	 * the lock, so CPU 0 ran it from its spin loop, the only place it serves calls between
+	 * "spinning" and getting the lock (its interrupts are masked). aarch64: broadcast. */
+	unsigned long want = arch_tlb_flush_is_global() ? 0ul : 1ul;
+	EXPECT_EQ(counter(&tlb_stats.ipis) - lr.ipis_before, want);
+	addrspace_activate(NULL);
+	addrspace_destroy(lr.as);
+}
