@@ -180,6 +180,47 @@ KTEST(mm_tlb_mprotect_read_only_stops_remote_writes)
 	EXPECT_EQ(frame_count_free(), start);
 }
 
+KTEST(mm_tlb_cow_break_moves_a_remote_reader_to_the_copy)
+{
+	uint64_t start = free_start();
+	struct addrspace *parent, *child;
+	uintptr_t a;
+	ASSERT_EQ(space_with_pages(&parent, &a, 1), 0);
+	ASSERT_EQ(addrspace_fork(parent, &child), 0);       /* the page is CoW-shared now */
+	if (smp_cpu_count() < 2) {
+		addrspace_destroy(child);
+		addrspace_destroy(parent);
+		EXPECT_EQ(frame_count_free(), start);
+		ktest_skip("one CPU: no remote TLB to shoot down");
+		return;
+	}
+	/* CPU 1 runs the parent and reads the shared frame: its TLB caches a read-only entry. */
+	struct remote r = { .as = parent, .activate = true, .va = a };
+	ASSERT_EQ(on_cpu(1, &r), 0);
+	EXPECT_EQ(r.rc, 0);
+	EXPECT_EQ(r.value, OLD);
+
+	/* CPU 0 writes the parent's page: the CoW break gives the parent a copy holding NEW. */
+	uint64_t v = NEW;
+	ASSERT_EQ(vm_space_write(parent, a, &v, sizeof(v)), 0);
+
+	/* CPU 1 now reads the copy, not the old frame (which the child still maps, holding OLD). */
+	r = (struct remote){ .as = parent, .va = a };
+	ASSERT_EQ(on_cpu(1, &r), 0);
+	EXPECT_EQ(r.rc, 0);
+	EXPECT_EQ(r.value, NEW);
+	v = 0;
+	EXPECT_EQ(vm_space_read(child, a, &v, sizeof(v)), 0);
+	EXPECT_EQ(v, OLD);
+
+	r = (struct remote){ .as = NULL, .activate = true };
+	ASSERT_EQ(on_cpu(1, &r), 0);
+	EXPECT_EQ(vm_check_all(), 0);
+	addrspace_destroy(child);
+	addrspace_destroy(parent);
+	EXPECT_EQ(frame_count_free(), start);
+}
+
 KTEST(mm_tlb_cpu_set_follows_activation)
 {
 	/* x86 leaves the set on switch-out (CR3 load drops the entries); aarch64 stays in it
