@@ -21,8 +21,8 @@
  * old ones. On switch-out the bit is cleared after the CR3 load: a shooter that still sees it
  * sends a harmless IPI; one that sees it clear knows the CR3 load (which dropped the entries)
  * has happened. Interrupts may be enabled around addrspace_activate: a flush IPI taken in the
- * middle is right either way by the same argument (the arch flushes only the space its CR3
- * holds, and sets what it holds before loading CR3).
+ * middle is right either way by the same argument (the x86 flushes compare the space with CR3
+ * itself, so they act on exactly what the CPU holds at that instant).
  *
  * Shootdown. vm_tlb_flush_pages/space flush this CPU through arch_tlb_flush_*, then:
  *  - x86: one IPI round (smp_call_mask) to the set minus this CPU; each target runs the same

@@ -250,8 +250,9 @@ void arch_mmu_space_activate(struct mmu_space *space)
 }
 
 /* TLB shootdown's view of x86 (mm/tlb.c). No PCID (CR4.PCIDE is never set) and user entries are
- * never global (X86_PTE_G is only on kernel mappings, which never change under a user space): a
- * CR3 load drops every translation of the space left, so only the space in a CPU's CR3 can have
+ * never global (X86_PTE_G is only on the kernel image, the direct map and the local APIC, which
+ * never change; the i686 kmap slots are not global and flushed by their user): a CR3 load drops
+ * every translation of the space left, so only the space in a CPU's CR3 can have
  * entries in its TLB, and arch_tlb_flush_* act on this CPU only -- mm/tlb.c sends them by IPI
  * to the other CPUs that run the space. They test CR3 itself, so a flush IPI taken in the
  * middle of a switch acts on exactly what this CPU holds. */
