@@ -426,17 +426,23 @@ x86_pte_t x86_mmu_leaf(struct mmu_space *space, uintptr_t va)
 /* More pages than this are flushed with one CR3 reload instead of one invlpg each. */
 #define FLUSH_RANGE_MAX_PAGES 32
 
+/* Whether SPACE is the one loaded on this CPU (CR3 is per CPU; x86_active_space is not). */
+static bool active_here(const struct mmu_space *space)
+{
+	return (x86_read_cr3() & X86_PTE_ADDR_MASK) == space->root;
+}
+
 /* invlpg of VA when SPACE is the active one. */
 void arch_tlb_flush_page(struct mmu_space *space, uintptr_t va)
 {
-	if (space == x86_active_space)
+	if (active_here(space))
 		x86_invlpg(va);
 }
 
 /* invlpg of each page of the range, or one CR3 reload for a long range; active space only. */
 void arch_tlb_flush_range(struct mmu_space *space, uintptr_t va, size_t size)
 {
-	if (space != x86_active_space || size == 0)
+	if (!active_here(space) || size == 0)
 		return;
 	uintptr_t first = ALIGN_DOWN(va, X86_PAGE_SIZE);
 	size_t pages = (size + (va - first) + X86_PAGE_SIZE - 1) / X86_PAGE_SIZE;
@@ -451,6 +457,6 @@ void arch_tlb_flush_range(struct mmu_space *space, uintptr_t va, size_t size)
 /* A CR3 reload (every non-global entry) when SPACE is the active one. */
 void arch_tlb_flush_space(struct mmu_space *space)
 {
-	if (space == x86_active_space)
+	if (active_here(space))
 		x86_write_cr3(x86_read_cr3());
 }
