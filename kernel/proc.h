@@ -66,6 +66,7 @@ struct proc {
 	unsigned cpu;                  /* the CPU running it, while PROC_RUNNING */
 	bool on_cpu;                   /* its context is still in use on a CPU (kernel/sched.c) */
 	bool joined;                   /* a SYS_THREAD_JOIN took its status (leader thread) */
+	unsigned empty_yields;         /* SYS_YIELDs in a row with nothing else to run (itself) */
 
 	/* Per process: meaningful in the leader only. */
 	struct proc *parent;           /* the parent process's leader */

@@ -27,7 +27,8 @@
 
 struct spinlock sched_lock = SPINLOCK_INIT("sched");
 
-#define SCHED_HZ 100
+#define SCHED_HZ 1000              /* also bounds how long a polling thread idles (YIELD_SPINS) */
+#define YIELD_SPINS 64
 
 /* Per-CPU scheduler state, indexed by struct cpu.id. */
 struct sched_cpu {
@@ -266,21 +267,54 @@ void sched_yield(void)
 	spin_unlock_irqrestore(&sched_lock, flags);
 }
 
+/* Whether a thread CPU could run is waiting for a CPU, read without the lock (a hint: a thread
+ * made runnable meanwhile is seen by the next yield or tick). Interrupts masked. */
+static bool anything_else_to_run(const struct cpu *cpu)
+{
+	for (unsigned i = 0; i < PROC_MAX; i++) {
+		const struct proc *p = &procs[i];
+		if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) == PROC_RUNNABLE &&
+		    !__atomic_load_n(&p->on_cpu, __ATOMIC_RELAXED) &&
+		    (p->pin_cpu < 0 || (unsigned)p->pin_cpu == cpu->id))
+			return true;
+	}
+	return false;
+}
+
 void sched_yield_hint(void)
 {
-	/* Test and test-and-set once: a yield that finds another CPU in the scheduler returns at
-	 * once. Polling loops (u_yield until a flag changes) on several CPUs would otherwise queue
+	/* Nothing waits for a CPU: nothing to do (no lock taken). Else test and test-and-set once:
+	 * a yield that finds another CPU in the scheduler returns at once. Polling loops (u_yield until a flag changes) on several CPUs would otherwise queue
 	 * on sched_lock all the time, and under an emulator whose CPUs are host threads a CPU
 	 * preempted while it holds the lock keeps the others spinning for a host time slice. */
 	if (atomic_load_explicit(&sched_lock.locked, memory_order_relaxed))
 		return;
 	unsigned long flags = arch_irq_save();
+	struct cpu *cpu = cpu_current();
+	if (!anything_else_to_run(cpu)) {
+		/* Every runnable thread has a CPU already. A thread that keeps yielding for nothing
+		 * is polling memory another CPU will write: past YIELD_SPINS such yields in a row,
+		 * wait for the next interrupt (a tick, or a kick when a thread becomes runnable
+		 * here) instead of burning the CPU, which under an emulator is a host thread that
+		 * the CPU it waits for may need. */
+		struct proc *cur = cpu->current;
+		if (++cur->empty_yields >= YIELD_SPINS) {
+			cur->empty_yields = 0;
+			struct sched_cpu *sc = &sched_cpus[cpu->id];
+			atomic_store(&sc->idle, true);
+			arch_cpu_idle();
+			atomic_store(&sc->idle, false);
+		}
+		arch_irq_restore(flags);
+		return;
+	}
 	if (atomic_exchange_explicit(&sched_lock.locked, 1, memory_order_acquire)) {
 		arch_irq_restore(flags);
 		return;
 	}
 	sched_lock.owner = __builtin_return_address(0);
-	struct proc *cur = proc_current();
+	struct proc *cur = cpu->current;
+	cur->empty_yields = 0;
 	cur->state = PROC_RUNNABLE;
 	schedule_locked();
 	spin_unlock_irqrestore(&sched_lock, flags);

@@ -8,6 +8,7 @@
 #include "x86.h"
 #include "kernel/arch.h"
 #include "kernel/panic.h"
+#include "kernel/kprintf.h"
 
 #define MSR_APIC_BASE          0x1b
 #define APIC_BASE_X2APIC       (1u << 10)
@@ -102,6 +103,7 @@ static void timer_calibrate(void)
 	timer_rate = rate > 0xffffffffu ? 0xffffffffu : (uint32_t)rate;
 	if (timer_rate == 0)
 		panic("timer_calibrate: the APIC timer did not count");
+	kprintf("x86: local APIC timer %u kHz (divide by 16)\n", timer_rate / 1000);
 }
 
 void x86_apic_init_boot(paddr_t base)
