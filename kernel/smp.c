@@ -1,13 +1,12 @@
-/* The arch-neutral half of SMP: the CPU table, bringing the APs up one at a time, the parking
- * loop of an AP, and cross-CPU calls over the call IPI (see kernel/smp.h for the contract).
- *
- * Scheduling still happens on the boot CPU only: an AP never picks a process; it parks in
- * arch_cpu_idle() and runs what smp_call_on sends it from its IPI handler. */
+/* The arch-neutral half of SMP: the CPU table, bringing the APs up one at a time, and
+ * cross-CPU calls over the call IPI (see kernel/smp.h for the contract). Once online, an AP
+ * runs the scheduler's idle loop (kernel/sched.c): every CPU schedules threads. */
 #include "kernel/smp.h"
 #include "kernel/arch.h"
 #include "kernel/errno.h"
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
+#include "kernel/proc.h"
 #include "mm/kheap.h"
 
 struct cpu smp_cpus[SMP_MAX_CPUS];
@@ -158,19 +157,20 @@ void smp_ipi_handle(void)
 	serve_call(self);
 }
 
+void smp_serve_calls(void)
+{
+	serve_call(cpu_current());
+}
+
 __noreturn void smp_ap_main(struct cpu *cpu)
 {
 	arch_cpu_set_current(cpu);
 	if (cpu_current() != cpu)
 		panic("smp_ap_main: CPU %u sees itself as CPU %u", cpu->id, cpu_current()->id);
 	atomic_store_explicit(&cpu->online, true, memory_order_release);
-	/* Parked: the scheduler does not run here yet. Every wakeup is an interrupt whose handler
-	 * did the work (serve_call from smp_ipi_handle); the extra serve_call catches a call whose
-	 * IPI arrived while this CPU was busy serving the previous one. */
-	for (;;) {
-		arch_cpu_idle();
-		serve_call(cpu);
-	}
+	/* The idle loop: threads when there are any, else a wait for an interrupt; every wakeup
+	 * is an interrupt whose handler did the work (a tick, a wake-up's kick, a call). */
+	sched_idle_loop();
 }
 
 /* Posts FN(ARG) into TARGET's call slot and sends the IPI; returns the sequence number to wait

@@ -3,9 +3,9 @@
  * (cpu_current), and running a function on other CPUs through an inter-processor interrupt
  * (smp_call_on / smp_call_all, the tool TLB shootdown will use).
  *
- * Today only the boot CPU schedules: the others ("application processors", APs) start, report
- * in and park with interrupts enabled, waking only for cross-CPU calls. The arch side (starting
- * a CPU, sending the IPI, per-CPU registers) is in kernel/arch.h, "Multiprocessor". */
+ * Every CPU schedules: the others ("application processors", APs) start, report in and run the
+ * scheduler's idle loop (kernel/sched.c). The arch side (starting a CPU, sending the IPI,
+ * per-CPU registers) is in kernel/arch.h, "Multiprocessor". */
 #ifndef KERNEL_SMP_H
 #define KERNEL_SMP_H
 
@@ -23,7 +23,8 @@ struct cpu {
 	unsigned long arch_id;        /* x86: local APIC ID; aarch64: MPIDR_EL1 affinity bits */
 	void *stack_top;              /* the stack the CPU started on (the boot stack for CPU 0) */
 	unsigned long arch_data;      /* the arch's own word (aarch64: GICv2 CPU interface mask) */
-	void *current;                /* the process running here, for the SMP scheduler (unused yet) */
+	void *current;                /* the thread (struct proc) running here, NULL when idle;
+				       * written under sched_lock by this CPU (kernel/sched.c) */
 	atomic_bool online;           /* set by the CPU itself once it takes calls */
 	uint64_t start_cycles;        /* arch_cycles() from the start request to "online" */
 
@@ -50,7 +51,8 @@ unsigned smp_cpu_count(void);
 unsigned smp_cpu_found(void);
 
 /* Returns the struct cpu of the CPU that runs the caller. The caller must not migrate while it
- * uses the result (today nothing migrates: only CPU 0 schedules). */
+ * uses the result: kernel code moves to another CPU only where it sleeps or yields (the kernel
+ * is not preempted), so this holds between two such points. */
 struct cpu *cpu_current(void);
 
 /* Returns the struct cpu of the calling CPU like cpu_current, or NULL (no panic) while this CPU
@@ -99,8 +101,12 @@ void smp_serve_calls(void);
 /* ---- Called by the arch code ---- */
 
 /* The C entry of an AP once its arch state (MMU, descriptor tables, vectors, interrupt
- * controller) is set up, on the stack smp_init gave it: reports in and parks. */
+ * controller) is set up, on the stack smp_init gave it: reports in and runs the idle loop. */
 __noreturn void smp_ap_main(struct cpu *cpu);
+
+/* Runs the call pending on this CPU, if any (the idle loop, after each wait). Interrupts
+ * masked. */
+void smp_serve_calls(void);
 
 /* The handler of the cross-CPU call IPI, with interrupts masked, after the arch acknowledged
  * the interrupt: runs the pending call of this CPU, if any. */
