@@ -157,11 +157,6 @@ void smp_ipi_handle(void)
 	serve_call(self);
 }
 
-void smp_serve_calls(void)
-{
-	serve_call(cpu_current());
-}
-
 __noreturn void smp_ap_main(struct cpu *cpu)
 {
 	arch_cpu_set_current(cpu);

@@ -93,9 +93,10 @@ unsigned smp_call_all(smp_call_fn fn, void *arg);
  * smp_call_on (TLB shootdown's IPIs, mm/tlb.c). */
 unsigned smp_call_mask(unsigned long mask, smp_call_fn fn, void *arg);
 
-/* Runs the cross-CPU call pending for this CPU, if any; interrupts must be masked. Every loop
- * that spins with interrupts masked for something another CPU may hold while it waits for a
- * call (spin_lock_irqsave) calls it, so that caller can finish. */
+/* Runs the cross-CPU call pending for this CPU, if any; interrupts must be masked. The idle
+ * loop calls it after each wait, and every loop that spins with interrupts masked for something
+ * another CPU may hold while it waits for a call (spin_lock_irqsave) calls it, so that caller
+ * can finish. Does nothing on a CPU that does not know itself yet (smp_cpu_self). */
 void smp_serve_calls(void);
 
 /* ---- Called by the arch code ---- */
@@ -103,10 +104,6 @@ void smp_serve_calls(void);
 /* The C entry of an AP once its arch state (MMU, descriptor tables, vectors, interrupt
  * controller) is set up, on the stack smp_init gave it: reports in and runs the idle loop. */
 __noreturn void smp_ap_main(struct cpu *cpu);
-
-/* Runs the call pending on this CPU, if any (the idle loop, after each wait). Interrupts
- * masked. */
-void smp_serve_calls(void);
 
 /* The handler of the cross-CPU call IPI, with interrupts masked, after the arch acknowledged
  * the interrupt: runs the pending call of this CPU, if any. */

@@ -36,7 +36,7 @@ static void write_loop(void *arg)
 	}
 }
 
-static void writer(void *arg)
+static U_THREAD_ENTRY void writer(void *arg)
 {
 	(void)arg;
 	writer_cpu = u_getcpu();
@@ -47,15 +47,15 @@ static void writer(void *arg)
 			no_fault++;
 		atomic_store(&done, r);
 	}
-	sys1(SYS_THREAD_EXIT, 0);
+	u_thread_exit(0);
 }
 
 int user_main(void)
 {
-	void *stack = u_mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
-	if (u_mmap_failed(stack))
+	char *stack_top = u_thread_stack(STACK_SIZE);
+	if (!stack_top)
 		return 100;
-	long tid = u_thread_create(writer, (char *)stack + STACK_SIZE, NULL);
+	long tid = u_thread_create(writer, stack_top, NULL);
 	U_EXPECT_EQ(tid > 0, 1);
 	if (tid <= 0)
 		return u_failures();
@@ -89,7 +89,7 @@ int user_main(void)
 	U_EXPECT_EQ(no_fault, 0);
 	u_printf("    # shootdown_mprotect: main on CPU %ld, writer on CPU %ld, %d rounds\n",
 		 u_getcpu(), writer_cpu, ROUNDS);
-	U_EXPECT_EQ(u_munmap(stack, STACK_SIZE), 0);
+	U_EXPECT_EQ(u_munmap(stack_top - STACK_SIZE, STACK_SIZE), 0);
 	U_EXPECT_EQ(u_check(), 0);
 	return u_failures();
 }
