@@ -23,10 +23,12 @@
 #include "scheme/scheme.h"
 #include "mm/addrspace.h"
 #include "mm/vm.h"
+#include "mm/check.h"
 
 struct proc procs[PROC_MAX];                    /* sched_lock */
 static uint8_t kstacks[PROC_MAX][PROC_KSTACK] __aligned(16);
 static int next_id = 1;                         /* sched_lock: pids and tids */
+static unsigned teardowns;                      /* atomic: addrspace_destroy calls under way */
 
 /* The user stack of a new program: USER_STACK_PAGES pages ending at USER_STACK_TOP. */
 #define USER_STACK_TOP   0x7ff00000ul
@@ -158,8 +160,9 @@ int proc_spawn(const char *name)
 	p->ns = scheme_ns_get(proc_current()->ns);
 	if (proc_current()->pid == 0)
 		sched_timers_start();          /* ticks preempt user threads on every CPU */
+	int pid = p->pid;                  /* read before it runs (and may end) */
 	proc_start(p);
-	return p->pid;
+	return pid;
 }
 
 int proc_fork(const struct trap_frame *tf)
@@ -180,8 +183,9 @@ int proc_fork(const struct trap_frame *tf)
 	child->fault_handler = __atomic_load_n(&leader->fault_handler, __ATOMIC_RELAXED);
 	fd_table_fork(child, leader);
 	child->ns = scheme_ns_get(me->ns);
+	int pid = child->pid;              /* read before it runs (and may end) */
 	proc_start(child);
-	return child->pid;
+	return pid;
 }
 
 long proc_thread_create(uintptr_t entry, uintptr_t stack_top, uintptr_t arg)
@@ -241,7 +245,9 @@ static __noreturn void thread_end(int status)
 		/* files first: a scheme this process serves dies while its address space still
 		 * exists, so the client buffers lent to it are given back one by one */
 		fd_table_close_all(leader);
+		__atomic_fetch_add(&teardowns, 1, __ATOMIC_SEQ_CST);
 		addrspace_destroy(as);
+		__atomic_fetch_sub(&teardowns, 1, __ATOMIC_SEQ_CST);
 	} else {
 		addrspace_put(as);
 	}
@@ -278,6 +284,18 @@ void proc_exit(int status)
 	wait_queue_wake_all_locked(&leader->thread_wq);
 	spin_unlock_irqrestore(&sched_lock, irq);
 	thread_end(status);
+}
+
+unsigned long proc_check_all(void)
+{
+	/* A process that ended just before (a daemon told to stop, a scenario process after its
+	 * last answer) may still be tearing its address space down on another CPU: its frames
+	 * are referenced but it is no longer listed, which the checker would report. The
+	 * teardown does not block, so wait for it (a bounded spin) before checking. */
+	uint64_t hz = arch_cycles_hz() ? arch_cycles_hz() : 1000000000ull, start = arch_cycles();
+	while (__atomic_load_n(&teardowns, __ATOMIC_ACQUIRE) && arch_cycles() - start < hz)
+		arch_cpu_relax();
+	return vm_check_all();
 }
 
 /* Looks for a child process of LEADER's matching PID: returns a reapable one if there is one,

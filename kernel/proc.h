@@ -139,6 +139,11 @@ int proc_fork(const struct trap_frame *tf);
  * runs again. Returns at once when nothing else can run. */
 void sched_yield(void);
 
+/* SYS_CHECK: the mm invariant checker (vm_check_all), once no ended process is still tearing
+ * its address space down on another CPU (the checker is exact only while nothing else changes
+ * memory; other CPUs' faults or munmaps during the check can still make it report). */
+unsigned long proc_check_all(void);
+
 /* SYS_YIELD from a user thread: sched_yield, unless another CPU is in the scheduler right now
  * (then it returns at once: the yield is a hint). */
 void sched_yield_hint(void);
