@@ -27,6 +27,9 @@
 struct proc procs[PROC_MAX];                    /* sched_lock */
 static uint8_t kstacks[PROC_MAX][PROC_KSTACK] __aligned(16);
 static int next_id = 1;                         /* sched_lock: pids and tids */
+static unsigned exiting;            /* sched_lock (read atomically): processes ending, not reapable */
+static unsigned orphans;            /* sched_lock (read atomically): live processes whose parent
+				     * ended (process 0 adopted them) */
 
 /* The user stack of a new program: USER_STACK_PAGES pages ending at USER_STACK_TOP. */
 #define USER_STACK_TOP   0x7ff00000ul
@@ -158,8 +161,9 @@ int proc_spawn(const char *name)
 	p->ns = scheme_ns_get(proc_current()->ns);
 	if (proc_current()->pid == 0)
 		sched_timers_start();          /* ticks preempt user threads on every CPU */
+	int pid = p->pid;                  /* read before it runs (and may end) */
 	proc_start(p);
-	return p->pid;
+	return pid;
 }
 
 int proc_fork(const struct trap_frame *tf)
@@ -180,8 +184,9 @@ int proc_fork(const struct trap_frame *tf)
 	child->fault_handler = __atomic_load_n(&leader->fault_handler, __ATOMIC_RELAXED);
 	fd_table_fork(child, leader);
 	child->ns = scheme_ns_get(me->ns);
+	int pid = child->pid;              /* read before it runs (and may end) */
 	proc_start(child);
-	return child->pid;
+	return pid;
 }
 
 long proc_thread_create(uintptr_t entry, uintptr_t stack_top, uintptr_t arg)
@@ -236,6 +241,8 @@ static __noreturn void thread_end(int status)
 	unsigned long irq = spin_lock_irqsave(&sched_lock);
 	p->exit_status = status;
 	bool last = --leader->threads_live == 0;
+	if (last && !leader->group_exit)
+		__atomic_store_n(&exiting, exiting + 1, __ATOMIC_RELEASE);
 	spin_unlock_irqrestore(&sched_lock, irq);
 	if (last) {
 		/* files first: a scheme this process serves dies while its address space still
@@ -248,11 +255,21 @@ static __noreturn void thread_end(int status)
 	(void)spin_lock_irqsave(&sched_lock);
 	p->state = PROC_ZOMBIE;
 	if (last) {
-		for (unsigned i = 1; i < PROC_MAX; i++)      /* orphans go to process 0 */
-			if (procs[i].state != PROC_UNUSED && procs[i].parent == leader)
-				procs[i].parent = &procs[0];
+		for (unsigned i = 1; i < PROC_MAX; i++) {    /* orphans go to process 0 */
+			struct proc *c = &procs[i];
+			if (c->state == PROC_UNUSED || c->parent != leader)
+				continue;
+			c->parent = &procs[0];
+			if (!c->reapable) {
+				c->orphan = true;
+				__atomic_store_n(&orphans, orphans + 1, __ATOMIC_RELEASE);
+			}
+		}
 		leader->exit_status = leader->group_exit ? leader->group_status : status;
 		leader->reapable = true;
+		__atomic_store_n(&exiting, exiting - 1, __ATOMIC_RELEASE);
+		if (leader->orphan)
+			__atomic_store_n(&orphans, orphans - 1, __ATOMIC_RELEASE);
 		wait_queue_wake_all_locked(&leader->parent->child_wq);
 	}
 	wait_queue_wake_all_locked(&leader->thread_wq);
@@ -271,6 +288,7 @@ void proc_exit(int status)
 	if (!leader->group_exit) {
 		leader->group_exit = true;
 		leader->group_status = status;
+		__atomic_store_n(&exiting, exiting + 1, __ATOMIC_RELEASE);
 	}
 	/* threads in waitpid or thread_join return -EINTR and end; running ones end at their
 	 * next trap (a tick at the latest) */
@@ -278,6 +296,19 @@ void proc_exit(int status)
 	wait_queue_wake_all_locked(&leader->thread_wq);
 	spin_unlock_irqrestore(&sched_lock, irq);
 	thread_end(status);
+}
+
+void proc_settle(void)
+{
+	/* A process that ended just before (a daemon told to stop, a scenario process after its
+	 * last answer) may still be closing its files and tearing its address space down on
+	 * another CPU: its frames are still referenced, or referenced by a space no longer listed.
+	 * An orphan nobody waits for may be about to exit. Let them finish (yielding, at most a
+	 * second: file closes may wait for daemons, and an orphan may have work left). */
+	uint64_t hz = arch_cycles_hz() ? arch_cycles_hz() : 1000000000ull, start = arch_cycles();
+	while ((__atomic_load_n(&exiting, __ATOMIC_ACQUIRE) ||
+		__atomic_load_n(&orphans, __ATOMIC_ACQUIRE)) && arch_cycles() - start < hz)
+		sched_yield();
 }
 
 /* Looks for a child process of LEADER's matching PID: returns a reapable one if there is one,

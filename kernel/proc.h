@@ -78,6 +78,7 @@ struct proc {
 	bool group_exit;               /* sched_lock: SYS_EXIT or a fatal fault: all threads end */
 	int group_status;              /* sched_lock: the status group_exit ends the process with */
 	bool reapable;                 /* sched_lock: every thread ended and the teardown is done */
+	bool orphan;                   /* sched_lock: adopted by process 0 while alive */
 	struct wait_queue child_wq;    /* threads of this process in waitpid */
 	struct wait_queue thread_wq;   /* threads of this process in thread_join */
 };
@@ -138,6 +139,14 @@ int proc_fork(const struct trap_frame *tf);
 /* Switches to the next runnable thread this CPU may run (round-robin); returns when this one
  * runs again. Returns at once when nothing else can run. */
 void sched_yield(void);
+
+/* Waits (yielding, at most about a second) until no process is between its exit and the moment
+ * its parent may reap it, i.e. until every ended process gave its frames back, and no orphan
+ * is alive (nobody waits for it: it may be about to exit). SYS_CHECK and
+ * SYS_FREE_FRAMES call it first: with several CPUs an exit overlaps the caller's count. (Other
+ * CPUs' faults or munmaps during a count can still change it: the counts are exact only while
+ * nothing else changes memory.) No spinlock held. */
+void proc_settle(void);
 
 /* SYS_YIELD from a user thread: sched_yield, unless another CPU is in the scheduler right now
  * (then it returns at once: the yield is a hint). */

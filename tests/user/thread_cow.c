@@ -10,14 +10,20 @@
 #define ROUNDS  12
 #define HALF    (U_PAGE / 2)
 
-struct flags {
-	unsigned ready, go, child_ok, child_go;
-};
+struct flags;
 
 struct writer {
 	volatile uint8_t *at;
 	uint8_t value;
 	struct flags *f;
+};
+
+/* What the threads read besides the page under test lives in one MAP_SHARED page: the first
+ * thread's join breaks copy-on-write on this stack, and a writer still running on another CPU
+ * must not read its arguments through a stale entry (TLB shootdown is not under test here). */
+struct flags {
+	unsigned ready, go, child_ok, child_go;
+	struct writer w[2];
 };
 
 static U_THREAD_ENTRY void write_half(void *arg)
@@ -45,6 +51,8 @@ int user_main(void)
 	for (unsigned round = 0; round < ROUNDS; round++) {
 		memset(page, 0x5a, U_PAGE);
 		memset(f, 0, sizeof(*f));
+		f->w[0] = (struct writer){ page, (uint8_t)(0xa0 + round), f };
+		f->w[1] = (struct writer){ page + HALF, (uint8_t)(0xb0 + round), f };
 		long free0 = u_free_frames();
 		long pid = u_fork();
 		if (pid == 0) {
@@ -56,13 +64,9 @@ int user_main(void)
 			__atomic_store_n(&f->child_ok, ok, __ATOMIC_RELEASE);
 			u_exit(0);
 		}
-		struct writer w[2] = {
-			{ page, (uint8_t)(0xa0 + round), f },
-			{ page + HALF, (uint8_t)(0xb0 + round), f },
-		};
 		long tids[2];
 		for (int i = 0; i < 2; i++)
-			tids[i] = u_thread_create(write_half, stacks[i], &w[i]);
+			tids[i] = u_thread_create(write_half, stacks[i], &f->w[i]);
 		while (__atomic_load_n(&f->ready, __ATOMIC_ACQUIRE) < 2)
 			u_yield();
 		__atomic_store_n(&f->go, 1, __ATOMIC_RELEASE);

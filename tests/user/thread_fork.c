@@ -8,13 +8,18 @@
 #define STACK (4 * U_PAGE)
 
 static volatile unsigned long shared_word = 0x1234;
-static unsigned spinning;
 
+/* The flags the spinning thread reads live in a MAP_SHARED page: the forker's write of
+ * shared_word breaks copy-on-write of the data page, and the spinner must not poll a stale copy
+ * of it on another CPU (TLB shootdown is not under test here). */
+struct flags {
+	unsigned spinning, release;
+};
 static U_THREAD_ENTRY void spin_until_released(void *arg)
 {
-	unsigned *flag = arg;
-	__atomic_fetch_add(&spinning, 1, __ATOMIC_SEQ_CST);
-	while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE))
+	struct flags *fl = arg;
+	__atomic_fetch_add(&fl->spinning, 1, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&fl->release, __ATOMIC_ACQUIRE))
 		u_yield();
 	u_thread_exit(3);
 }
@@ -24,8 +29,6 @@ static U_THREAD_ENTRY void child_helper(void *arg)
 	(void)arg;
 	u_thread_exit(u_getpid() == u_gettid() ? 1 : 21);
 }
-
-static unsigned release;
 
 /* The child of the forking thread: one thread, the parent's memory, threads of its own. */
 static int child_main(void)
@@ -70,10 +73,13 @@ static U_THREAD_ENTRY void forker_no_wait(void *arg)
 
 int user_main(void)
 {
+	struct flags *fl = u_mmap(NULL, U_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
+	if (u_mmap_failed(fl))
+		return 100;
 	/* a thread that keeps running while another forks: it must not appear in the child */
-	long spinner = u_thread_create(spin_until_released, u_thread_stack(STACK), &release);
+	long spinner = u_thread_create(spin_until_released, u_thread_stack(STACK), fl);
 	U_EXPECT_EQ(spinner > 0, 1);
-	while (__atomic_load_n(&spinning, __ATOMIC_ACQUIRE) < 1)
+	while (__atomic_load_n(&fl->spinning, __ATOMIC_ACQUIRE) < 1)
 		u_yield();
 
 	struct fork_result r = { -1, -1, -1 };
@@ -94,7 +100,7 @@ int user_main(void)
 	U_EXPECT_EQ(status, 11);
 	U_EXPECT_EQ(u_waitpid(-1, &status), -10);      /* -ECHILD: nothing left */
 
-	__atomic_store_n(&release, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&fl->release, 1, __ATOMIC_RELEASE);
 	U_EXPECT_EQ(u_thread_join(spinner, &status), 0);
 	U_EXPECT_EQ(status, 3);
 	U_EXPECT_EQ(u_check(), 0);             /* (the kernel side counts every frame back) */
