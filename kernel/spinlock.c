@@ -143,6 +143,22 @@ unsigned long spin_lock_irqsave(struct spinlock *lock)
 	return flags;
 }
 
+bool spin_trylock_irqsave(struct spinlock *lock, unsigned long *flags)
+{
+	*flags = arch_irq_save();
+	if (atomic_load_explicit(&lock->locked, memory_order_relaxed) ||
+	    atomic_exchange_explicit(&lock->locked, 1, memory_order_acquire)) {
+		arch_irq_restore(*flags);
+		return false;
+	}
+	lock->owner = __builtin_return_address(0);
+#if LOCK_DEBUG
+	if (lock->rank != LOCK_RANK_NONE)
+		held_push(lock);
+#endif
+	return true;
+}
+
 unsigned long spin_lock_irqsave_unshared(struct spinlock *lock)
 {
 	unsigned long flags = arch_irq_save();

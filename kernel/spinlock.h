@@ -51,6 +51,13 @@ void spin_unlock_irqrestore(struct spinlock *lock, unsigned long flags);
 bool spin_is_locked(const struct spinlock *lock);
 void spin_force_unlock(struct spinlock *lock);   /* panic path only */
 
+/* Takes LOCK if it is free, masking interrupts (their previous state in *FLAGS); returns
+ * whether it did (then release with spin_unlock_irqrestore), else leaves interrupts as they
+ * were. Never waits, so it is not checked against the order, but a taken ranked lock is
+ * recorded like any other (a raw exchange on lock->locked would not be, and its release would
+ * panic under LOCK_DEBUG). */
+bool spin_trylock_irqsave(struct spinlock *lock, unsigned long *flags);
+
 /* spin_lock_irqsave for a lock no other CPU can reach yet (fork's child address space, locked
  * after the parent whatever their addresses): not checked against the order, but recorded, so
  * locks taken under it are. */

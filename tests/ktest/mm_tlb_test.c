@@ -408,6 +408,17 @@ KTEST(lock_order_check_names_the_lock_that_forbids_a_take)
 	spin_unlock_irqrestore(&as_lock[1], irq);
 	EXPECT_EQ(lock_held_count(), 0u);
 
+	/* A trylock records what it took, and fails on a held lock without waiting. */
+	unsigned long tf;
+	EXPECT_TRUE(spin_trylock_irqsave(&heap, &tf));
+	EXPECT_EQ(lock_held_count(), 1u);
+	EXPECT_TRUE(lock_order_violation(&heap2) == &heap);
+	unsigned long tf2 = 0;
+	EXPECT_FALSE(spin_trylock_irqsave(&heap, &tf2));
+	EXPECT_EQ(lock_held_count(), 1u);
+	spin_unlock_irqrestore(&heap, tf);
+	EXPECT_EQ(lock_held_count(), 0u);
+
 	/* The unshared take (fork's child) is exempt from the check but still recorded. */
 	irq = spin_lock_irqsave(&as_lock[1]);
 	irq2 = spin_lock_irqsave_unshared(&as_lock[0]);
