@@ -22,6 +22,7 @@
  *                                 last puts. Taken under an address-space lock by
  *                                 scheme_munmap_notify / scheme_file_put; never held while
  *                                 taking an address-space lock or touching user memory.
+ *   2b. sched_lock                kernel/sched.c: threads, wait queues; taken under 2 and 2a
  *   3. zero_lock, kheap_lock      the zero frame's one-time set-up; the kernel heap
  *   4. frame_lock                 the frame allocator
  *   5. inject_lock                the allocation failure switch (a leaf)
