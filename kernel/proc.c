@@ -23,6 +23,7 @@
 #include "scheme/scheme.h"
 #include "mm/addrspace.h"
 #include "mm/vm.h"
+#include "mm/check.h"
 
 struct proc procs[PROC_MAX];                    /* sched_lock */
 static uint8_t kstacks[PROC_MAX][PROC_KSTACK] __aligned(16);
@@ -30,6 +31,12 @@ static int next_id = 1;                         /* sched_lock: pids and tids */
 static unsigned exiting;            /* sched_lock (read atomically): processes ending, not reapable */
 static unsigned orphans;            /* sched_lock (read atomically): live processes whose parent
 				     * ended (process 0 adopted them) */
+/* SYS_CHECK against process teardowns on other CPUs (a teardown changes refcounts and entries
+ * in steps the checker must not see half done): teardowns counts those under way, checking is
+ * set while the checker runs. Each side announces itself, then looks at the other (sequentially
+ * consistent atomics: at least one of two racing sides sees the other and backs off, yielding).
+ * Not a lock: a teardown may sleep (file closes), and no CPU spins with interrupts masked. */
+static unsigned teardowns, checking;
 
 /* The user stack of a new program: USER_STACK_PAGES pages ending at USER_STACK_TOP. */
 #define USER_STACK_TOP   0x7ff00000ul
@@ -226,6 +233,34 @@ long proc_thread_create(uintptr_t entry, uintptr_t stack_top, uintptr_t arg)
 	return tid;
 }
 
+/* Announces a teardown (teardowns), after any checker run under way. */
+static void teardown_begin(void)
+{
+	for (;;) {
+		__atomic_fetch_add(&teardowns, 1, __ATOMIC_SEQ_CST);
+		if (!__atomic_load_n(&checking, __ATOMIC_SEQ_CST))
+			return;
+		__atomic_fetch_sub(&teardowns, 1, __ATOMIC_SEQ_CST);
+		while (__atomic_load_n(&checking, __ATOMIC_SEQ_CST))
+			sched_yield();
+	}
+}
+
+long proc_check_all(void)
+{
+	proc_settle();
+	while (__atomic_exchange_n(&checking, 1, __ATOMIC_SEQ_CST))
+		sched_yield();                      /* one checker at a time */
+	/* teardowns that began before us finish first (at most about a second: one may wait
+	 * for a daemon, which may be our caller) */
+	uint64_t hz = arch_cycles_hz() ? arch_cycles_hz() : 1000000000ull, start = arch_cycles();
+	while (__atomic_load_n(&teardowns, __ATOMIC_SEQ_CST) && arch_cycles() - start < hz)
+		sched_yield();
+	long problems = vm_check_all();
+	__atomic_store_n(&checking, 0, __ATOMIC_SEQ_CST);
+	return problems;
+}
+
 /* Ends the calling thread with STATUS (see the top of the file); never returns. */
 static __noreturn void thread_end(int status)
 {
@@ -245,10 +280,12 @@ static __noreturn void thread_end(int status)
 		__atomic_store_n(&exiting, exiting + 1, __ATOMIC_RELEASE);
 	spin_unlock_irqrestore(&sched_lock, irq);
 	if (last) {
+		teardown_begin();
 		/* files first: a scheme this process serves dies while its address space still
 		 * exists, so the client buffers lent to it are given back one by one */
 		fd_table_close_all(leader);
 		addrspace_destroy(as);
+		__atomic_fetch_sub(&teardowns, 1, __ATOMIC_SEQ_CST);
 	} else {
 		addrspace_put(as);
 	}

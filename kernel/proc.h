@@ -148,6 +148,11 @@ void sched_yield(void);
  * nothing else changes memory.) No spinlock held. */
 void proc_settle(void);
 
+/* SYS_CHECK: proc_settle, then the mm invariant checker (vm_check_all) with no process
+ * teardown (file closes, address-space destroy) under way on another CPU. Returns the number
+ * of problems. No spinlock held. */
+long proc_check_all(void);
+
 /* SYS_YIELD from a user thread: sched_yield, unless another CPU is in the scheduler right now
  * (then it returns at once: the yield is a hint). */
 void sched_yield_hint(void);

@@ -25,7 +25,7 @@
 #include "mm/addrspace.h"
 #include "mm/arch_mmu.h"
 
-struct spinlock sched_lock = SPINLOCK_INIT("sched");
+struct spinlock sched_lock = SPINLOCK_INIT_RANKED("sched", LOCK_RANK_SCHED);
 
 #define SCHED_HZ 1000              /* also bounds how long a polling thread idles (YIELD_SPINS) */
 #define YIELD_SPINS 64
@@ -308,11 +308,11 @@ void sched_yield_hint(void)
 		arch_irq_restore(flags);
 		return;
 	}
-	if (atomic_exchange_explicit(&sched_lock.locked, 1, memory_order_acquire)) {
+	unsigned long masked;
+	if (!spin_trylock_irqsave(&sched_lock, &masked)) {
 		arch_irq_restore(flags);
 		return;
 	}
-	sched_lock.owner = __builtin_return_address(0);
 	struct proc *cur = cpu->current;
 	cur->empty_yields = 0;
 	cur->state = PROC_RUNNABLE;

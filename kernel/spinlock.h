@@ -29,6 +29,7 @@ enum lock_rank {
 	LOCK_RANK_ADDRSPACE_LIST = 20,   /* addrspace_list_lock */
 	LOCK_RANK_ADDRSPACE = 30,        /* addrspace.lock; two at once: lower address first */
 	LOCK_RANK_SCHEME = 35,           /* scheme_lock */
+	LOCK_RANK_SCHED = 37,            /* sched_lock (kernel/sched.c) */
 	LOCK_RANK_HEAP = 40,             /* zero_lock, kheap_lock (never nested in each other) */
 	LOCK_RANK_FRAME = 50,            /* frame_lock */
 	LOCK_RANK_INJECT = 60,           /* inject_lock */

@@ -266,7 +266,7 @@ void syscall_dispatch(struct trap_frame *tf)
 	case SYS_MPROTECT:      r = vm_mprotect(p->as, a[0], a[1], (unsigned)a[2]); break;
 	case SYS_FAULT_HANDLER: __atomic_store_n(&p->leader->fault_handler, a[0], __ATOMIC_RELAXED); r = 0; break;
 	case SYS_FREE_FRAMES:   proc_settle(); r = (long)frame_count_free(); break;
-	case SYS_CHECK:         proc_settle(); r = (long)vm_check_all(); break;
+	case SYS_CHECK:         r = proc_check_all(); break;
 	case SYS_CYCLES_HZ:     r = sys_cycles_hz(a[0]); break;
 	case SYS_OPEN:          r = sys_open(a[0], a[1], (unsigned)a[2]); break;
 	case SYS_CLOSE:         r = fd_close(p, (long)a[0]); break;

@@ -27,6 +27,7 @@
  *                                 last puts. Taken under an address-space lock by
  *                                 scheme_munmap_notify / scheme_file_put; never held while
  *                                 taking an address-space lock or touching user memory.
+ *   2b. sched_lock      [37]      kernel/sched.c: threads, wait queues; taken under 2 and 2a
  *   3. zero_lock, kheap_lock [40] the zero frame's one-time set-up; the kernel heap (never
  *                                 one inside the other)
  *   4. frame_lock       [50]      the frame allocator
