@@ -62,7 +62,7 @@ KERNEL := $(BUILD)/kernel.elf
 USER_DIR   := $(BUILD)/user
 USER_ARCH_CFLAGS_x86_64  := -m64 -mno-red-zone
 USER_ARCH_CFLAGS_i686    := -m32 -march=i686
-USER_ARCH_CFLAGS_aarch64 :=
+USER_ARCH_CFLAGS_aarch64 := -mno-outline-atomics
 USER_ARCH_CFLAGS := $(USER_ARCH_CFLAGS_$(ARCH))
 USER_PROGS := $(basename $(notdir $(wildcard tests/user/*.c)))
 USER_CFLAGS := -std=c11 -ffreestanding -nostdlib -fno-builtin -fno-stack-protector -fno-pic \

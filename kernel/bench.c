@@ -1,6 +1,7 @@
 /* The benchmark kernel (built with BENCH=1): instead of the self-tests it measures, prints one
  * "bench: <name> <cycles>" line per operation (the median of BENCH_REPS runs) and exits: the
- * frame allocator and the steps of the fault path from here, then the user program bench_vm
+ * frame allocator, the steps of the fault path and the cost of one TLB shootdown from here,
+ * then the user program bench_vm
  * (tests/user/bench_vm.c) measures faults, fork and mmap from user mode and prints its own lines
  * the same way. tests/run-bench.sh turns those lines into a table. Benchmarks assert nothing. */
 #include "kernel/bench.h"
@@ -10,6 +11,9 @@
 #include "mm/frame_bench.h"
 #include "mm/fault_bench.h"
 #include "kernel/proc.h"
+#include "kernel/smp.h"
+#include "mm/addrspace.h"
+#include "mm/vm.h"
 
 #define BENCH_REPS 5
 
@@ -77,6 +81,67 @@ static void bench_fault_split(void)
 	kprintf("bench: kfault_lock %llu\n", (unsigned long long)median(lock));
 }
 
+/* Makes ARG (an address space, or NULL) the one this CPU runs (from a cross-CPU call). */
+static void bench_activate(void *arg)
+{
+	addrspace_activate(arg);
+}
+
+#define SHOOTDOWN_PAGES 64
+
+/* Stores in *OUT the cycles of one munmap of one populated page of a space that runs on CPUS
+ * CPUs (this one and CPUs 1 .. CPUS-1), the median of BENCH_REPS means over SHOOTDOWN_PAGES
+ * pages. Returns 0 or an error. */
+static int shootdown_cost(unsigned cpus, uint64_t *out)
+{
+	struct addrspace *as;
+	int err = addrspace_create(&as);
+	if (err)
+		return err;
+	addrspace_activate(as);
+	for (unsigned i = 1; i < cpus; i++)
+		smp_call_on(i, bench_activate, as);
+	uint64_t samples[BENCH_REPS];
+	for (unsigned r = 0; r < BENCH_REPS && !err; r++) {
+		uintptr_t a;
+		err = vm_mmap(as, 0, SHOOTDOWN_PAGES * FRAME_SIZE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, &a);
+		uint64_t total = 0;
+		for (unsigned k = 0; k < SHOOTDOWN_PAGES && !err; k++) {
+			uint8_t one = 1;
+			err = vm_space_write(as, a + k * FRAME_SIZE, &one, 1);
+			uint64_t t0 = arch_cycles();
+			if (!err)
+				err = vm_munmap(as, a + k * FRAME_SIZE, FRAME_SIZE);
+			total += arch_cycles() - t0;
+		}
+		samples[r] = total / SHOOTDOWN_PAGES;
+	}
+	for (unsigned i = 1; i < cpus; i++)
+		smp_call_on(i, bench_activate, NULL);
+	addrspace_activate(NULL);
+	addrspace_destroy(as);
+	if (!err)
+		*out = median(samples);
+	return err;
+}
+
+/* The cost of one TLB shootdown: munmap of one page of a space live on this CPU only, then on
+ * every CPU (x86: one IPI round to the others; aarch64: broadcast TLBI, no IPI). */
+static void bench_shootdown(void)
+{
+	unsigned counts[2] = { 1, smp_cpu_count() };
+	for (unsigned i = 0; i < (counts[1] > 1 ? 2u : 1u); i++) {
+		uint64_t cycles;
+		int err = shootdown_cost(counts[i], &cycles);
+		if (err)
+			kprintf("bench: error shootdown on %u CPUs failed (%d)\n", counts[i], err);
+		else
+			kprintf("bench: shootdown_munmap_live_%ucpu %llu\n", counts[i],
+				(unsigned long long)cycles);
+	}
+}
+
 /* Runs the user-mode benchmarks (tests/user/bench_vm.c) to their end. */
 static void bench_user(void)
 {
@@ -92,6 +157,7 @@ void bench_run_all(void)
 		(unsigned long long)arch_cycles_hz(), (unsigned long long)frame_count_total(), MM_DEBUG);
 	bench_frames();
 	bench_fault_split();
+	bench_shootdown();
 	bench_user();
 	kprintf("bench: end\n");
 }

@@ -1,8 +1,9 @@
 /* File descriptors: each process's table of open scheme files (struct proc.fds, PROC_FD_MAX
  * entries). An entry holds one reference on its struct scheme_file; fork copies the table with
  * references (both processes then share the file and its position), except a daemon's scheme
- * fd, which stays with the daemon; exit closes every entry. The table is only touched by its
- * own process, or by fork/exit with interrupts masked (one CPU). */
+ * fd, which stays with the daemon; exit closes every entry. The table is the process's (its
+ * leader's), shared by all its threads: P may be any thread of it. Each call takes the table's
+ * fd_lock itself; the caller holds no spinlock. */
 #ifndef KERNEL_FD_H
 #define KERNEL_FD_H
 

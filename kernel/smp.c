@@ -1,13 +1,12 @@
-/* The arch-neutral half of SMP: the CPU table, bringing the APs up one at a time, the parking
- * loop of an AP, and cross-CPU calls over the call IPI (see kernel/smp.h for the contract).
- *
- * Scheduling still happens on the boot CPU only: an AP never picks a process; it parks in
- * arch_cpu_idle() and runs what smp_call_on sends it from its IPI handler. */
+/* The arch-neutral half of SMP: the CPU table, bringing the APs up one at a time, and
+ * cross-CPU calls over the call IPI (see kernel/smp.h for the contract). Once online, an AP
+ * runs the scheduler's idle loop (kernel/sched.c): every CPU schedules threads. */
 #include "kernel/smp.h"
 #include "kernel/arch.h"
 #include "kernel/errno.h"
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
+#include "kernel/proc.h"
 #include "mm/kheap.h"
 
 struct cpu smp_cpus[SMP_MAX_CPUS];
@@ -37,6 +36,11 @@ struct cpu *cpu_current(void)
 	if (!cpu)
 		panic("cpu_current: this CPU has no struct cpu");
 	return cpu;
+}
+
+struct cpu *smp_cpu_self(void)
+{
+	return smp_ready ? arch_cpu_current() : &smp_cpus[0];
 }
 
 struct cpu *smp_cpu(unsigned id)
@@ -139,6 +143,13 @@ static void serve_call(struct cpu *self)
 	atomic_store_explicit(&self->call_done, seq, memory_order_release);
 }
 
+void smp_serve_calls(void)
+{
+	struct cpu *self = smp_cpu_self();
+	if (self)
+		serve_call(self);
+}
+
 void smp_ipi_handle(void)
 {
 	struct cpu *self = cpu_current();
@@ -152,13 +163,9 @@ __noreturn void smp_ap_main(struct cpu *cpu)
 	if (cpu_current() != cpu)
 		panic("smp_ap_main: CPU %u sees itself as CPU %u", cpu->id, cpu_current()->id);
 	atomic_store_explicit(&cpu->online, true, memory_order_release);
-	/* Parked: the scheduler does not run here yet. Every wakeup is an interrupt whose handler
-	 * did the work (serve_call from smp_ipi_handle); the extra serve_call catches a call whose
-	 * IPI arrived while this CPU was busy serving the previous one. */
-	for (;;) {
-		arch_cpu_idle();
-		serve_call(cpu);
-	}
+	/* The idle loop: threads when there are any, else a wait for an interrupt; every wakeup
+	 * is an interrupt whose handler did the work (a tick, a wake-up's kick, a call). */
+	sched_idle_loop();
 }
 
 /* Posts FN(ARG) into TARGET's call slot and sends the IPI; returns the sequence number to wait
@@ -214,9 +221,9 @@ int smp_call_on(unsigned id, smp_call_fn fn, void *arg)
 	return 0;
 }
 
-/* Runs FN(ARG) on every online CPU but the caller's, and on the caller's too when SELF_TOO (while
- * the others run it); returns how many CPUs ran it. */
-static unsigned call_many(smp_call_fn fn, void *arg, bool self_too)
+/* Runs FN(ARG) on every online CPU in MASK but the caller's, and on the caller's too when
+ * SELF_TOO (while the others run it); returns how many CPUs ran it. */
+static unsigned call_many(unsigned long mask, smp_call_fn fn, void *arg, bool self_too)
 {
 	struct cpu *self = cpu_current();
 	unsigned long seqs[SMP_MAX_CPUS], flags[SMP_MAX_CPUS];
@@ -225,7 +232,7 @@ static unsigned call_many(smp_call_fn fn, void *arg, bool self_too)
 	 * other's slots in a cycle), then wait for all. The first post masks interrupts, so the
 	 * flags are restored in reverse order of the posts. */
 	for (unsigned i = 0; i < cpus_found; i++) {
-		struct cpu *target = smp_cpu(i);
+		struct cpu *target = mask & (1ul << i) ? smp_cpu(i) : NULL;
 		if (target && target != self)
 			seqs[i] = post_call(target, fn, arg, &flags[i]);
 		else
@@ -248,10 +255,15 @@ static unsigned call_many(smp_call_fn fn, void *arg, bool self_too)
 
 unsigned smp_call_others(smp_call_fn fn, void *arg)
 {
-	return call_many(fn, arg, false);
+	return call_many(~0ul, fn, arg, false);
 }
 
 unsigned smp_call_all(smp_call_fn fn, void *arg)
 {
-	return call_many(fn, arg, true);
+	return call_many(~0ul, fn, arg, true);
+}
+
+unsigned smp_call_mask(unsigned long mask, smp_call_fn fn, void *arg)
+{
+	return call_many(mask, fn, arg, false);
 }

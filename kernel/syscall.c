@@ -3,6 +3,7 @@
  * (open .. ns_restrict) go through the fd table (kernel/fd.c) to scheme/. */
 #include "kernel/syscall.h"
 #include "kernel/proc.h"
+#include "kernel/smp.h"
 #include "kernel/kprintf.h"
 #include "kernel/errno.h"
 #include "kernel/fd.h"
@@ -45,6 +46,20 @@ static long sys_waitpid(long pid, uintptr_t status_ptr)
 			   arch_copy_to_user(status_ptr, &status, sizeof(status))))
 		return -EFAULT;
 	return got;
+}
+
+/* SYS_THREAD_JOIN: the status goes to STATUS_PTR (none when 0); the thread is joined either
+ * way, a bad pointer only loses the status. */
+static long sys_thread_join(long tid, uintptr_t status_ptr)
+{
+	int status;
+	int err = proc_thread_join(tid, &status);
+	if (err)
+		return err;
+	if (status_ptr && (vm_user_check(proc_current()->as, status_ptr, sizeof(status), VM_ACCESS_WRITE) ||
+			   arch_copy_to_user(status_ptr, &status, sizeof(status))))
+		return -EFAULT;
+	return 0;
 }
 
 /* mmap: anonymous memory (MAP_ANONYMOUS; FD is ignored as on Linux, OFFSET must be 0), or
@@ -242,16 +257,16 @@ void syscall_dispatch(struct trap_frame *tf)
 	switch (arch_syscall_number(tf)) {
 	case SYS_DEBUG_WRITE:   r = sys_debug_write(a[0], a[1]); break;
 	case SYS_EXIT:          proc_exit((int)a[0]);
-	case SYS_YIELD:         sched_yield(); r = 0; break;
+	case SYS_YIELD:         sched_yield_hint(); r = 0; break;
 	case SYS_GETPID:        r = p->pid; break;
 	case SYS_FORK:          r = proc_fork(tf); break;
 	case SYS_WAITPID:       r = sys_waitpid((long)a[0], a[1]); break;
 	case SYS_MMAP:          r = sys_mmap(a[0], a[1], (unsigned)a[2], (unsigned)a[3], (long)a[4], a[5]); break;
 	case SYS_MUNMAP:        r = vm_munmap(p->as, a[0], a[1]); break;
 	case SYS_MPROTECT:      r = vm_mprotect(p->as, a[0], a[1], (unsigned)a[2]); break;
-	case SYS_FAULT_HANDLER: p->fault_handler = a[0]; r = 0; break;
-	case SYS_FREE_FRAMES:   r = (long)frame_count_free(); break;
-	case SYS_CHECK:         r = (long)vm_check_all(); break;
+	case SYS_FAULT_HANDLER: __atomic_store_n(&p->leader->fault_handler, a[0], __ATOMIC_RELAXED); r = 0; break;
+	case SYS_FREE_FRAMES:   proc_settle(); r = (long)frame_count_free(); break;
+	case SYS_CHECK:         r = proc_check_all(); break;
 	case SYS_CYCLES_HZ:     r = sys_cycles_hz(a[0]); break;
 	case SYS_OPEN:          r = sys_open(a[0], a[1], (unsigned)a[2]); break;
 	case SYS_CLOSE:         r = fd_close(p, (long)a[0]); break;
@@ -264,6 +279,11 @@ void syscall_dispatch(struct trap_frame *tf)
 	case SYS_NS_RESTRICT:   r = sys_ns_restrict(a[0], a[1]); break;
 	case SYS_VIRT_TO_PHYS:  r = memory_sys_virt_to_phys(a[0], a[1]); break;
 	case SYS_INJECT:        r = sys_inject(a[0], a[1], a[2]); break;
+	case SYS_THREAD_CREATE: r = proc_thread_create(a[0], a[1], a[2]); break;
+	case SYS_THREAD_EXIT:   proc_thread_exit((int)a[0]);
+	case SYS_THREAD_JOIN:   r = sys_thread_join((long)a[0], a[1]); break;
+	case SYS_GETTID:        r = p->tid; break;
+	case SYS_GETCPU:        r = (long)cpu_current()->id; break;
 	default:                r = -ENOSYS; break;
 	}
 	arch_syscall_set_result(tf, r);

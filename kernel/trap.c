@@ -73,7 +73,7 @@ void trap_dispatch(struct trap_frame *tf)
 	if (info.kind == TRAP_IRQ) {
 		/* A tick that interrupted the kernel only counts: the kernel is not preempted, user
 		 * processes are (proc_user_trap). */
-		trap_irq_count++;
+		__atomic_fetch_add(&trap_irq_count, 1, __ATOMIC_RELAXED);
 		return;
 	}
 

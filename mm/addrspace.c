@@ -1,18 +1,15 @@
 /* Address-space lifetime, activation and the list of live address spaces (contracts in
- * mm/addrspace.h). Fork is mm/fork.c; mapping is mm/mmap.c; faults are mm/fault.c. */
+ * mm/addrspace.h). Fork is mm/fork.c; mapping is mm/mmap.c; faults are mm/fault.c; which CPU
+ * runs which space (addrspace_activate) and TLB shootdown are mm/tlb.c. */
 #include "mm/addrspace.h"
 #include "mm/vm_internal.h"
 #include "mm/kheap.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 
-static struct spinlock addrspace_list_lock = SPINLOCK_INIT("addrspace_list");
+static struct spinlock addrspace_list_lock = SPINLOCK_INIT_RANKED("addrspace_list", LOCK_RANK_ADDRSPACE_LIST);
 static struct addrspace *live_head;          /* addrspace_list_lock */
 static unsigned long live_count;             /* addrspace_list_lock */
-
-/* The address space active on this CPU (one CPU today; per-CPU with SMP). Written only by
- * addrspace_activate, on this CPU. */
-static struct addrspace *active_space;
 
 int addrspace_new_unlisted(struct addrspace **out)
 {
@@ -22,7 +19,7 @@ int addrspace_new_unlisted(struct addrspace **out)
 	struct addrspace *as = kzalloc(sizeof(*as));
 	if (!as)
 		return -ENOMEM;
-	spin_init(&as->lock, "addrspace");
+	spin_init_ranked(&as->lock, "addrspace", LOCK_RANK_ADDRSPACE);
 	err = arch_mmu_space_create(&as->mmu);
 	if (err) {
 		kfree(as);
@@ -30,6 +27,7 @@ int addrspace_new_unlisted(struct addrspace **out)
 	}
 	grant_tree_init(&as->grants);
 	atomic_init(&as->refcount, 1);
+	atomic_init(&as->cpus, 0);
 	*out = as;
 	return 0;
 }
@@ -76,8 +74,7 @@ int addrspace_create(struct addrspace **out)
 
 void addrspace_destroy(struct addrspace *as)
 {
-	if (active_space == as)
-		addrspace_activate(NULL);
+	addrspace_deactivate_all(as);
 	list_remove(as);
 
 	unsigned long irq = spin_lock_irqsave(&as->lock);
@@ -116,17 +113,6 @@ void addrspace_put(struct addrspace *as)
 			panic("as=%p lost its last reference before addrspace_destroy", (void *)as);
 		kfree(as);
 	}
-}
-
-void addrspace_activate(struct addrspace *as)
-{
-	arch_mmu_space_activate(as ? &as->mmu : NULL);
-	active_space = as;
-}
-
-struct addrspace *addrspace_active(void)
-{
-	return active_space;
 }
 
 void addrspace_for_each_live(void (*fn)(void *ctx, struct addrspace *as), void *ctx)

@@ -8,24 +8,33 @@
  * reference; the struct itself lives on while External grants elsewhere hold references to it
  * (their frames are their own references and stay valid), and is freed with the last one.
  *
- * Lock order (take in this order, release in any):
- *   0. checker_lock               vm_check_all (mm/check.c), one run at a time
- *   1. addrspace_list_lock        the list of live address spaces (checker, create, destroy)
- *   2. addrspace.lock             one address space: its grants and page tables. Two at once
+ * Lock order (take in this order, release in any). Each lock has the rank in brackets (enum
+ * lock_rank, kernel/spinlock.h); debug builds (LOCK_DEBUG) panic, naming both locks, when a CPU
+ * takes a lock whose rank is not above every rank it holds (the address-space pair excepted):
+ *   0. checker_lock     [10]      vm_check_all (mm/check.c), one run at a time
+ *   1. addrspace_list_lock [20]   the list of live address spaces (checker, create, destroy)
+ *   2. addrspace.lock   [30]      one address space: its grants and page tables. Two at once
  *                                 (vm_borrow): lower address first. fork locks the child after
- *                                 the parent: the child is not reachable by anyone else yet.
+ *                                 the parent: the child is not reachable by anyone else yet
+ *                                 (spin_lock_irqsave_unshared: not checked against the order).
+ *                                 TLB shootdown (mm/tlb.c) waits for other CPUs with this lock
+ *                                 held: they serve the flush while they spin for it.
  *                                 Scheme-file mappings (mm/fmap.c) never hold a client's and a
  *                                 daemon's lock together: the daemon's frames are referenced
  *                                 under its lock, then mapped under the client's.
- *   2a. scheme_lock               schemes (scheme/scheme.c, user_scheme.c): the registry, each
+ *   2a. shm_list_lock [32], shm_object.lock [33]  shared objects (mm/shm.h): list, then one
+ *                                 object's index; never nested in each other today
+ *   2b. scheme_lock     [35]      schemes (scheme/scheme.c, user_scheme.c): the registry, each
  *                                 user scheme's queues and requests, file and scheme counts'
  *                                 last puts. Taken under an address-space lock by
  *                                 scheme_munmap_notify / scheme_file_put; never held while
  *                                 taking an address-space lock or touching user memory.
- *   2b. shm_list_lock, shm_object.lock  shared objects (mm/shm.h): list, then one object's index
- *   3. zero_lock, kheap_lock      the zero frame's one-time set-up; the kernel heap
- *   4. frame_lock                 the frame allocator
- *   5. inject_lock                the allocation failure switch (a leaf)
+ *   2c. sched_lock      [37]      kernel/sched.c: threads, wait queues; taken under 2 and 2b
+ *   3. zero_lock, kheap_lock [40] the zero frame's one-time set-up; the kernel heap (never
+ *                                 one inside the other)
+ *   4. frame_lock       [50]      the frame allocator
+ *   5. inject_lock      [60]      the allocation failure switch (a leaf)
+ * Unranked (never checked) leaves: console_lock, each CPU's call_lock, asid_lock (aarch64).
  * pageinfo counts and flags are atomics: no lock. Never touch user memory (usercopy) while
  * holding an address-space lock: a fault there would take the same lock again. Every lock is a
  * spinlock with interrupts masked (faults resolve with interrupts off for now). */
@@ -48,6 +57,8 @@ struct addrspace {
 	bool listed;                     /* addrspace_list_lock */
 	unsigned long faults_resolved;   /* lock: statistics */
 	unsigned long pinned_borrows;    /* lock: pinned user-scheme External grants (mm/borrow.c) */
+	atomic_ulong cpus;               /* atomic, each CPU changes only its own bit: the CPUs that
+					  * may cache its translations (bit 1ul << cpu id; mm/tlb.c) */
 };
 
 /* Creates an empty address space (no grants, a fresh page-table root), listed as live, with
@@ -78,13 +89,19 @@ void addrspace_get(struct addrspace *as);
 void addrspace_put(struct addrspace *as);
 
 /* Makes AS the user half of this CPU (NULL: none), remembering it for addrspace_active. The
- * only way a CPU changes the address space it runs (the scheduler calls it on every CPU, with
- * interrupts masked): it records this CPU as one that may cache AS's translations, the set TLB
- * shootdown flushes. */
+ * only way a CPU changes the address space it runs (the scheduler calls it on every CPU): it
+ * adds this CPU to AS's CPU set (addrspace_cpus) before the switch, and takes it out of the
+ * previous space's set after the switch where the switch drops that space's translations (x86;
+ * on aarch64 the CPU stays in the set: ASID-tagged entries survive). The caller must not
+ * migrate during the call and keeps the previous space alive across it. Rules and the ordering
+ * argument: mm/tlb.c. */
 void addrspace_activate(struct addrspace *as);
 
 /* Returns the address space active on this CPU, or NULL. */
 struct addrspace *addrspace_active(void);
+
+/* Returns AS's CPU set: bit (1ul << id) for each CPU that may cache AS's translations. */
+unsigned long addrspace_cpus(struct addrspace *as);
 
 /* Calls FN for every live (created, not yet destroyed) address space with
  * addrspace_list_lock held; FN may take the address space's lock. */

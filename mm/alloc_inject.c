@@ -5,7 +5,7 @@
 
 enum inject_mode { INJECT_OFF = 0, INJECT_NTH, INJECT_EVERY, INJECT_RANDOM };
 
-static struct spinlock inject_lock = SPINLOCK_INIT("alloc_inject");
+static struct spinlock inject_lock = SPINLOCK_INIT_RANKED("alloc_inject", LOCK_RANK_INJECT);
 static _Atomic int mode = INJECT_OFF;     /* written under inject_lock, read lock-free first */
 static unsigned long period;              /* inject_lock: N of nth / every */
 static unsigned long calls;               /* inject_lock: allocations seen since the mode change */

@@ -103,7 +103,8 @@ int arch_mmu_space_create(struct mmu_space *space);
  * arch panics, naming the address, if one is still present). SPACE must not be active on any CPU. */
 void arch_mmu_space_destroy(struct mmu_space *space);
 
-/* Makes SPACE the user half of this CPU; NULL leaves only the kernel mapped. */
+/* Makes SPACE the user half of this CPU; NULL leaves only the kernel mapped. The generic code
+ * calls it only through addrspace_activate (mm/tlb.c), which keeps the CPU sets. */
 void arch_mmu_space_activate(struct mmu_space *space);
 
 /* Maps the 4 KiB page at VA (page aligned, inside the user half) to the frame at PA with FLAGS.
@@ -134,10 +135,20 @@ void arch_mmu_walk(struct mmu_space *space, uintptr_t start, uintptr_t end, mmu_
 typedef void (*mmu_table_fn)(void *ctx, paddr_t table, unsigned level);
 void arch_mmu_walk_tables(struct mmu_space *space, mmu_table_fn fn, void *ctx);
 
-/* TLB invalidation for SPACE on this CPU (and, once there are more, on every CPU that may cache
- * SPACE). */
+/* TLB invalidation for SPACE: on this CPU, or on every CPU when arch_tlb_flush_is_global().
+ * The generic code calls them through mm/tlb.c (vm_tlb_flush_*), which adds the IPIs to the
+ * other CPUs that may cache SPACE when the arch's flushes are local. */
 void arch_tlb_flush_page(struct mmu_space *space, uintptr_t va);
 void arch_tlb_flush_range(struct mmu_space *space, uintptr_t va, size_t size);
 void arch_tlb_flush_space(struct mmu_space *space);
+
+/* Returns whether arch_tlb_flush_* reach every CPU by themselves (aarch64: TLBI ... IS) rather
+ * than this CPU only (x86: invlpg, CR3 reload). */
+bool arch_tlb_flush_is_global(void);
+
+/* Returns whether switching this CPU to another space (arch_mmu_space_activate) drops every
+ * translation of the space it leaves (x86 without PCID: yes; aarch64, entries tagged with the
+ * ASID: no). Decides when a CPU leaves a space's CPU set (mm/tlb.c). */
+bool arch_tlb_switch_drops_old(void);
 
 #endif

@@ -373,7 +373,7 @@ static void compare_frame(struct checker *c, paddr_t pa, struct pageinfo *pi, ui
  * the out-of-memory tests want a check). checker_lock serializes vm_check_all. */
 #define FALLBACK_FRAMES 1024u
 static uint32_t fallback_counts[FALLBACK_FRAMES];   /* checker_lock */
-static struct spinlock checker_lock = SPINLOCK_INIT("vm_check");
+static struct spinlock checker_lock = SPINLOCK_INIT_RANKED("vm_check", LOCK_RANK_CHECKER);
 
 /* Counts and compares the frames of S: in one go when the heap can give the count array, else
  * in chunks of the static fallback array (each chunk walks every address space again). */

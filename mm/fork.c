@@ -227,7 +227,7 @@ int addrspace_fork(struct addrspace *parent, struct addrspace **child_out)
 		addrspace_destroy(child);
 		return err;
 	}
-	unsigned long irq_child = spin_lock_irqsave(&child->lock);
+	unsigned long irq_child = spin_lock_irqsave_unshared(&child->lock);
 	if (unlikely(parent->dead))
 		panic("fork of destroyed as=%p", (void *)parent);
 	for (struct grant *pg = grant_tree_first(&parent->grants); pg && !err;
@@ -239,7 +239,7 @@ int addrspace_fork(struct addrspace *parent, struct addrspace **child_out)
 		err = fork_grant_locked(&fc, pg);
 	}
 	if (fc.parent_downgraded)
-		arch_tlb_flush_space(&parent->mmu);
+		vm_tlb_flush_space(parent);
 	if (err)
 		drop_files_locked(child);        /* fmap_fork_end notifies what was prepared */
 	spin_unlock_irqrestore(&child->lock, irq_child);

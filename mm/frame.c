@@ -41,7 +41,7 @@
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 
-static struct spinlock frame_lock = SPINLOCK_INIT("frame");
+static struct spinlock frame_lock = SPINLOCK_INIT_RANKED("frame", LOCK_RANK_FRAME);
 
 static struct section_table *frame_table;   /* frame_lock; set by frame_init */
 static int32_t avail_head = -1;             /* frame_lock; first section with free frames */

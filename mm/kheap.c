@@ -51,7 +51,7 @@ _Static_assert(sizeof(struct kheap_page) <= KHEAP_HDR, "kheap header must fit in
 _Static_assert(KHEAP_HDR % KHEAP_ALIGN == 0, "objects after the header stay aligned");
 _Static_assert(KHEAP_HDR + 2 * 2000 <= FRAME_SIZE, "two of the biggest class fit in a frame");
 
-static struct spinlock kheap_lock = SPINLOCK_INIT("kheap");
+static struct spinlock kheap_lock = SPINLOCK_INIT_RANKED("kheap", LOCK_RANK_HEAP);
 static struct kheap_page *partial[NCLASSES];     /* kheap_lock */
 static struct kheap_stats stats;                 /* kheap_lock */
 static unsigned long generation;                 /* kheap_lock: frame_generation() of the lists */

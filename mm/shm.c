@@ -23,7 +23,7 @@ struct shm_node {
 	};
 };
 
-static struct spinlock shm_list_lock = SPINLOCK_INIT("shm_list");
+static struct spinlock shm_list_lock = SPINLOCK_INIT_RANKED("shm_list", LOCK_RANK_SHM_LIST);
 static struct shm_object *shm_head;      /* shm_list_lock */
 static unsigned long shm_live;           /* shm_list_lock */
 
@@ -40,7 +40,7 @@ int shm_object_new(size_t pages, struct shm_object **out)
 	struct shm_object *obj = kzalloc(sizeof(*obj));
 	if (!obj)
 		return -ENOMEM;
-	spin_init(&obj->lock, "shm_object");
+	spin_init_ranked(&obj->lock, "shm_object", LOCK_RANK_SHM_OBJECT);
 	atomic_init(&obj->refcount, 1);
 	obj->pages = pages;
 	obj->height = 1;

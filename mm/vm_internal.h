@@ -27,6 +27,39 @@ int addrspace_new_unlisted(struct addrspace **out);
 /* Lists AS as live (once). */
 void addrspace_list_add(struct addrspace *as);
 
+/* ---- Which CPU runs which space; TLB shootdown (mm/tlb.c) ----
+ * Every change that removes or downgrades a translation of AS (unmap, fewer rights, another
+ * frame) is followed, with AS's lock still held and before any frame reference is dropped, by
+ * vm_tlb_flush_pages or vm_tlb_flush_space: they flush this CPU and every CPU in AS's CPU set
+ * (IPIs on x86, broadcast TLBI on aarch64) and return when all have. */
+
+/* Takes AS off this CPU if it is active here (addrspace_destroy); panics if it still runs on
+ * another CPU (the scheduler must have switched its threads away). */
+void addrspace_deactivate_all(struct addrspace *as);
+
+#define TLB_FLUSH_ALL (~0u)
+/* A request for more pages than this flushes the whole space instead (reason in mm/tlb.c). */
+#define TLB_SHOOTDOWN_MAX_PAGES 8
+
+/* Flushes the COUNT pages VA[] of AS everywhere they may be cached; AS's lock held. */
+void vm_tlb_flush_pages(struct addrspace *as, const uintptr_t *va, unsigned count);
+
+/* Flushes every translation of AS everywhere it may be cached; AS's lock held. */
+void vm_tlb_flush_space(struct addrspace *as);
+
+/* Flushes page VA of AS on this CPU only: for a change that only adds rights (another CPU's
+ * stale, narrower entry just faults once: x86 drops the entry on the fault, aarch64 flushes are
+ * broadcast anyway). */
+void vm_tlb_flush_local(struct addrspace *as, uintptr_t va);
+
+/* Counters since boot (relaxed atomics; tests and the benchmark read differences). */
+struct tlb_stats {
+	atomic_ulong rounds;     /* shootdowns that sent IPIs (one round each) */
+	atomic_ulong ipis;       /* CPUs those rounds reached */
+	atomic_ulong full;       /* requests that flushed a whole space */
+};
+extern struct tlb_stats tlb_stats;
+
 /* ---- The zero frame (mm/vm_page.c) ---- */
 
 /* Allocates the zero frame on first use; returns 0 or -ENOMEM. */
@@ -116,7 +149,8 @@ int vm_walk_batches_locked(struct addrspace *as, uintptr_t start, uintptr_t end,
 /* Unmaps every present entry of AS in [START, END): unmap, flush, then drop the references. */
 void vm_unmap_pages_locked(struct addrspace *as, uintptr_t start, uintptr_t end);
 
-/* Flushes the TLB entries of the COUNT pages of ENTRIES. */
+/* Flushes the TLB entries of the COUNT pages of ENTRIES on every CPU that may cache them, one
+ * shootdown per VM_BATCH entries (vm_tlb_flush_pages); AS's lock held. */
 void vm_flush_entries(struct addrspace *as, const struct vm_entry *entries, unsigned count);
 
 /* ---- Grants of an address space (mm/mmap.c) ---- */

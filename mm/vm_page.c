@@ -17,7 +17,7 @@
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
 
-static struct spinlock zero_lock = SPINLOCK_INIT("zero_frame");
+static struct spinlock zero_lock = SPINLOCK_INIT_RANKED("zero_frame", LOCK_RANK_HEAP);
 static paddr_t zero_pa;                  /* zero_lock; valid while zero_gen is current */
 static unsigned long zero_gen;           /* zero_lock: frame_generation() zero_pa belongs to */
 
@@ -142,9 +142,14 @@ void vm_entry_sync_locked(struct addrspace *as, uintptr_t va, unsigned flags)
 	unsigned now;
 	if (unlikely(!arch_mmu_query(&as->mmu, va, NULL, &now)))
 		panic("no entry at va=%#lx", (unsigned long)va);
-	if (vm_flags_norm(now) != vm_flags_norm(flags)) {
+	unsigned was = vm_flags_norm(now), will = vm_flags_norm(flags);
+	if (was != will) {
 		arch_mmu_protect(&as->mmu, va, flags);
-		arch_tlb_flush_page(&as->mmu, va);
+		/* Only rights added: other CPUs' narrower entries merely fault once. */
+		if ((was & ~will) == 0 && (was & MMU_CACHE_MASK) == (will & MMU_CACHE_MASK))
+			vm_tlb_flush_local(as, va);
+		else
+			vm_tlb_flush_pages(as, &va, 1);
 	}
 }
 
@@ -162,7 +167,7 @@ static int replace_locked(struct addrspace *as, struct grant *g, uintptr_t va, p
 	pageinfo_get(pi);                        /* count 0 -> 1: the entry's reference */
 	if (unlikely(!arch_mmu_unmap(&as->mmu, va, &got) || got != old))
 		panic("va=%#lx: expected frame=%#llx", (unsigned long)va, (unsigned long long)old);
-	arch_tlb_flush_page(&as->mmu, va);       /* break before make, and TLB before free */
+	vm_tlb_flush_pages(as, &va, 1);          /* break before make, and TLB before free */
 	err = arch_mmu_map(&as->mmu, va, *new, entry_flags_pi(g, *new, pi));
 	if (unlikely(err))
 		panic("remap va=%#lx failed err=%d although its tables exist", (unsigned long)va, err);
@@ -272,8 +277,15 @@ int vm_walk_batches_locked(struct addrspace *as, uintptr_t start, uintptr_t end,
 
 void vm_flush_entries(struct addrspace *as, const struct vm_entry *e, unsigned count)
 {
-	for (unsigned i = 0; i < count; i++)
-		arch_tlb_flush_page(&as->mmu, e[i].va);
+	uintptr_t va[VM_BATCH];
+	while (count) {
+		unsigned n = MIN(count, (unsigned)VM_BATCH);
+		for (unsigned i = 0; i < n; i++)
+			va[i] = e[i].va;
+		vm_tlb_flush_pages(as, va, n);      /* one shootdown for the whole batch */
+		e += n;
+		count -= n;
+	}
 }
 
 static int unmap_batch(void *ctx, struct vm_entry *e, unsigned count)

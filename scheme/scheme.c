@@ -24,7 +24,7 @@ _Static_assert(offsetof(struct scheme_packet, reserved) == 52, "packet reserved"
 _Static_assert(offsetof(struct scheme_packet, path) == 56, "packet path");
 _Static_assert(sizeof(struct scheme_packet) == 56 + SCHEME_PATH_MAX, "packet size");
 
-struct spinlock scheme_lock = SPINLOCK_INIT("scheme");
+struct spinlock scheme_lock = SPINLOCK_INIT_RANKED("scheme", LOCK_RANK_SCHEME);
 static struct scheme *registry;            /* scheme_lock */
 
 bool scheme_name_valid(const char *name, size_t len)

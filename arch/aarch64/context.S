@@ -7,7 +7,8 @@
  * arch_return_to_user loads every register from a trap frame and erets to EL0. Which kernel
  * stack the next trap from EL0 lands on: exceptions from EL0 use SP_EL1, which is simply the
  * EL1 stack pointer at the time of the eret. So arch_return_to_user sets sp to the top given
- * to arch_set_kernel_stack (aarch64_user_kstack_top) just before the eret, and the next trap
+ * to arch_set_kernel_stack on this CPU (aarch64_user_kstack_top[cpu id]) just before the eret,
+ * and the next trap
  * from user mode pushes its frame at exactly kstack_top - TF_SIZE. The ordinary trap return
  * (vectors.S) keeps that invariant by itself: it pops the frame and erets with sp = frame +
  * TF_SIZE = that same top. So a context's user trap frame always sits at the top of its own
@@ -62,8 +63,12 @@ arch_return_to_user:
 	msr	spsr_el1, x2
 	ldr	x1, [x0, #TF_SP_EL0]
 	msr	sp_el0, x1
-	adrp	x1, aarch64_user_kstack_top
-	ldr	x1, [x1, #:lo12:aarch64_user_kstack_top]
+	mrs	x3, tpidr_el1			/* this CPU's struct cpu (NULL before smp_init) */
+	cbz	x3, 1f
+	ldr	w3, [x3]			/* its id: the first field (checked in user.c) */
+1:	adrp	x1, aarch64_user_kstack_top
+	add	x1, x1, #:lo12:aarch64_user_kstack_top
+	ldr	x1, [x1, x3, lsl #3]		/* aarch64_user_kstack_top[id] */
 	add	x2, x0, #TF_SIZE		/* no kernel stack set: the frame's own place, */
 	and	x2, x2, #~15			/* kept 16-byte aligned (SCTLR_EL1.SA) */
 	cmp	x1, #0

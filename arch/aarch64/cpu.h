@@ -23,8 +23,8 @@ void aarch64_cpu_init(void);
 /* Returns PSTATE.PAN (false on a CPU without PAN). */
 bool aarch64_pan_enabled(void);
 
-/* The kernel stack top of arch_set_kernel_stack, which arch_return_to_user leaves in SP_EL1
- * (context.S explains the choice); 0 when none was set. */
-extern uintptr_t aarch64_user_kstack_top;
+/* The kernel stack top of arch_set_kernel_stack per CPU (by struct cpu.id), which
+ * arch_return_to_user leaves in SP_EL1 (context.S explains the choice); 0 when none was set. */
+extern uintptr_t aarch64_user_kstack_top[];
 
 #endif

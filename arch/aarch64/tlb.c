@@ -9,8 +9,9 @@
  * slower; 65534 live spaces are far beyond what this kernel runs).
  *
  * TLB invalidation uses the inner-shareable broadcast forms (tlbi ...is, dsb ish): they reach
- * every CPU in the inner shareable domain, so the flushes stay correct unchanged when more CPUs
- * run the same space, and on one CPU they cost the same. Each is preceded by dsb ishst (the entry
+ * every CPU in the inner shareable domain, so TLB shootdown needs no IPI on aarch64
+ * (arch_tlb_flush_is_global; mm/tlb.c says why that is the right tool), and on one CPU they
+ * cost the same. Each is preceded by dsb ishst (the entry
  * change is visible to the table walkers before the invalidation) and followed by dsb ish (the
  * invalidation has completed everywhere) and isb (this CPU's later instructions see it). */
 #include "arch/aarch64/mmu.h"
@@ -86,6 +87,18 @@ void arch_mmu_space_activate(struct mmu_space *space)
 		dsb(nsh);
 		isb();
 	}
+}
+
+/* Broadcast TLBI reaches every CPU (why that, and not IPIs: mm/tlb.c). */
+bool arch_tlb_flush_is_global(void)
+{
+	return true;
+}
+
+/* Entries of the space left behind stay, tagged with its ASID. */
+bool arch_tlb_switch_drops_old(void)
+{
+	return false;
 }
 
 void arch_tlb_flush_page(struct mmu_space *space, uintptr_t va)

@@ -5,6 +5,7 @@
 #include "kernel/arch.h"
 #include "kernel/panic.h"
 #include "kernel/string.h"
+#include "kernel/smp.h"
 #include "arch/aarch64/cpu.h"
 #include "arch/aarch64/sysreg.h"
 
@@ -14,8 +15,10 @@ _Static_assert(offsetof(struct arch_context, lr) == CTX_X30, "CTX_X30");
 _Static_assert(offsetof(struct arch_context, sp) == CTX_SP, "CTX_SP");
 _Static_assert(sizeof(struct arch_context) == CTX_SIZE, "CTX_SIZE");
 
-/* One CPU today; per CPU once there are more. */
-uintptr_t aarch64_user_kstack_top;
+/* Per CPU, indexed by struct cpu.id, which context.S reads at offset 0 of TPIDR_EL1's struct. */
+uintptr_t aarch64_user_kstack_top[SMP_MAX_CPUS];
+_Static_assert(offsetof(struct cpu, id) == 0, "context.S reads the CPU id at offset 0");
+_Static_assert(sizeof(((struct cpu *)0)->id) == 4, "context.S reads a 32-bit id");
 
 void aarch64_context_start(void);
 __noreturn void aarch64_context_returned(void);
@@ -39,7 +42,7 @@ void arch_context_init(struct arch_context *ctx, void *kstack_top, void (*fn)(vo
 void arch_set_kernel_stack(void *kstack_top)
 {
 	kassert(IS_ALIGNED((uintptr_t)kstack_top, 16));
-	aarch64_user_kstack_top = (uintptr_t)kstack_top;
+	aarch64_user_kstack_top[cpu_current()->id] = (uintptr_t)kstack_top;
 }
 
 void arch_trap_frame_init_user(struct trap_frame *tf, uintptr_t pc, uintptr_t sp)

@@ -10,6 +10,7 @@
 #include "kernel/trap.h"
 #include "kernel/string.h"
 #include "kernel/panic.h"
+#include "kernel/smp.h"
 #include "mm/frame.h"
 #include "arch/aarch64/mmu.h"
 #include "arch/aarch64/cpu.h"
@@ -78,7 +79,7 @@ static void user_teardown(struct user_env *env)
  * (false if arch_return_to_user came back some other way, which it cannot). */
 static bool run_user_frame(struct user_env *env, struct trap_frame *tf, struct trap_info *info)
 {
-	uintptr_t saved_top = aarch64_user_kstack_top;
+	uintptr_t saved_top = aarch64_user_kstack_top[cpu_current()->id];
 	memset(trap_stack, 0, sizeof(trap_stack));
 	arch_set_kernel_stack(trap_stack + sizeof(trap_stack));
 	arch_mmu_space_activate(&env->space);
@@ -89,7 +90,7 @@ static bool run_user_frame(struct user_env *env, struct trap_frame *tf, struct t
 		trapped = true;
 	/* back at EL1, interrupts masked, TTBR0 still the test space */
 	arch_mmu_space_activate(NULL);
-	aarch64_user_kstack_top = saved_top;
+	aarch64_user_kstack_top[cpu_current()->id] = saved_top;
 	return trapped;
 }
 

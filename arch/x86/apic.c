@@ -8,6 +8,7 @@
 #include "x86.h"
 #include "kernel/arch.h"
 #include "kernel/panic.h"
+#include "kernel/kprintf.h"
 
 #define MSR_APIC_BASE          0x1b
 #define APIC_BASE_X2APIC       (1u << 10)
@@ -27,9 +28,15 @@
 #define REG_LVT_LINT0  0x350
 #define REG_LVT_LINT1  0x360
 #define REG_LVT_ERROR  0x370
+#define REG_TIMER_INIT 0x380
+#define REG_TIMER_CUR  0x390
+#define REG_TIMER_DIV  0x3e0
 
 #define SVR_ENABLE         0x100
 #define LVT_MASKED         0x10000
+#define LVT_TIMER_PERIODIC 0x20000
+#define TIMER_DIV_16       0x3
+#define CALIBRATE_US       10000
 #define ICR_FIXED          0x000
 #define ICR_INIT           0x500
 #define ICR_STARTUP        0x600
@@ -42,6 +49,7 @@
 #define LAPIC_VA       (X86_KMAP_BASE + FIXMAP_INDEX * X86_PAGE_SIZE)
 
 static bool apic_ready, apic_x2;
+static uint32_t timer_rate;         /* APIC timer counts per second at divide-by-16 */
 
 static uint32_t apic_read(unsigned reg)
 {
@@ -79,6 +87,25 @@ static void enable_here(void)
 	apic_write(REG_SVR, SVR_ENABLE | X86_VECTOR_SPURIOUS);
 }
 
+/* Measures the APIC timer's rate: a one-shot count from the top, masked, over CALIBRATE_US of
+ * the TSC (the APIC timer's input clock is model-specific; QEMU's is 1 GHz). */
+static void timer_calibrate(void)
+{
+	unsigned long irq = arch_irq_save();
+	apic_write(REG_TIMER_DIV, TIMER_DIV_16);
+	apic_write(REG_LVT_TIMER, LVT_MASKED | X86_VECTOR_APIC_TIMER);
+	apic_write(REG_TIMER_INIT, 0xffffffffu);
+	x86_udelay(CALIBRATE_US);
+	uint32_t left = apic_read(REG_TIMER_CUR);
+	apic_write(REG_TIMER_INIT, 0);
+	arch_irq_restore(irq);
+	uint64_t rate = (uint64_t)(0xffffffffu - left) * (1000000 / CALIBRATE_US);
+	timer_rate = rate > 0xffffffffu ? 0xffffffffu : (uint32_t)rate;
+	if (timer_rate == 0)
+		panic("timer_calibrate: the APIC timer did not count");
+	kprintf("x86: local APIC timer %u kHz (divide by 16)\n", timer_rate / 1000);
+}
+
 void x86_apic_init_boot(paddr_t base)
 {
 	uint32_t r[4];
@@ -94,6 +121,7 @@ void x86_apic_init_boot(paddr_t base)
 	}
 	enable_here();
 	apic_ready = true;
+	timer_calibrate();
 }
 
 void x86_apic_init_ap(void)
@@ -152,6 +180,36 @@ void x86_apic_send_init(uint32_t dest)
 void x86_apic_send_startup(uint32_t dest, uint8_t page)
 {
 	send_icr(dest, ICR_STARTUP | ICR_ASSERT | page);
+}
+
+void x86_apic_timer_start(unsigned hz, uint8_t vector)
+{
+	uint32_t count = hz ? timer_rate / hz : timer_rate;
+	if (count == 0)
+		count = 1;
+	unsigned long irq = arch_irq_save();
+	apic_write(REG_TIMER_DIV, TIMER_DIV_16);
+	apic_write(REG_LVT_TIMER, LVT_TIMER_PERIODIC | vector);
+	apic_write(REG_TIMER_INIT, count);
+	arch_irq_restore(irq);
+}
+
+void x86_apic_timer_stop(void)
+{
+	unsigned long irq = arch_irq_save();
+	apic_write(REG_LVT_TIMER, LVT_MASKED | X86_VECTOR_APIC_TIMER);
+	apic_write(REG_TIMER_INIT, 0);
+	arch_irq_restore(irq);
+}
+
+bool x86_apic_timer_running(void)
+{
+	return !(apic_read(REG_LVT_TIMER) & LVT_MASKED);
+}
+
+uint32_t x86_apic_timer_rate(void)
+{
+	return timer_rate;
 }
 
 void x86_udelay(unsigned us)

@@ -1,6 +1,7 @@
 /* The GDT and the TSS of the boot CPU: flat 4 GiB kernel and user segments (64-bit code
  * segments on x86_64) and one TSS, whose ring-0 stack is where traps from user mode land
- * (arch_set_kernel_stack). Layout in x86.h (X86_SEL_*). */
+ * (arch_set_kernel_stack, which writes the calling CPU's TSS: the APs' copies are in smp.c).
+ * Layout in x86.h (X86_SEL_*). */
 #include "desc.h"
 #include "boot.h"
 #include "kernel/arch.h"
@@ -60,14 +61,15 @@ void x86_gdt_init(void)
 	__asm__ volatile("ltr %w0" : : "r"((uint16_t)X86_SEL_TSS) : "memory");
 }
 
-/* Writes rsp0 (x86_64) / ss0:esp0 (i686) of the boot CPU's TSS. */
+/* Writes rsp0 (x86_64) / ss0:esp0 (i686) of the calling CPU's TSS (each AP has its own,
+ * arch/x86/smp.c). The caller must not migrate meanwhile (the scheduler: sched_lock held). */
 void arch_set_kernel_stack(void *kstack_top)
 {
-	x86_tss_set_kernel_stack(&x86_tss, (uintptr_t)kstack_top);
+	x86_tss_set_kernel_stack(x86_cpu_tss(), (uintptr_t)kstack_top);
 }
 
 /* Reads it back. */
 uintptr_t x86_kernel_stack(void)
 {
-	return x86_tss_kernel_stack(&x86_tss);
+	return x86_tss_kernel_stack(x86_cpu_tss());
 }

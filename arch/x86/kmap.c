@@ -1,13 +1,20 @@
 /* The x86 implementation of the frame-access part of mm/arch_mmu.h: the direct map built by
  * arch/x86/paging.c, and temporary mappings of frames outside it (RAM above 768 MiB on i686) in
- * X86_KMAP_SLOTS pages at X86_KMAP_BASE, used as a stack. */
+ * the pages at X86_KMAP_BASE: each CPU has its own X86_KMAP_DEPTH of them, used as a stack.
+ * A CPU only ever touches its own slots, so it flushes only its own TLB entry for one (a stale
+ * entry elsewhere is for an address no other CPU uses). The caller of kmap_frame must not move
+ * to another CPU before kunmap_frame (no sleep in between: the kernel is not preempted). */
 #include "mm/arch_mmu.h"
 #include "kernel/panic.h"
+#include "kernel/smp.h"
 #include "paging.h"
 
-/* Slots in use; one CPU today (SMP will make this per-CPU). Changed only by the innermost
- * kmap_frame / kunmap_frame pair, so an interrupt that nests its own pair leaves it as it was. */
-static unsigned kmap_depth;
+_Static_assert(X86_KMAP_CPUS == SMP_MAX_CPUS, "a kmap stack per CPU");
+_Static_assert(X86_KMAP_SLOTS < X86_PT_ENTRIES - 1, "the APIC's fixmap page is the window's last");
+
+/* Slots in use per CPU. Changed only by the innermost kmap_frame / kunmap_frame pair, so an
+ * interrupt that nests its own pair leaves it as it was. */
+static unsigned kmap_depth[X86_KMAP_CPUS];
 
 bool arch_phys_in_direct_map(paddr_t paddr)
 {
@@ -24,9 +31,10 @@ void *arch_phys_to_virt(paddr_t paddr)
 /* Maps FRAME into the next free kmap slot and returns the slot's address. */
 void *x86_kmap_slot(paddr_t frame)
 {
-	if (kmap_depth == X86_KMAP_SLOTS)
-		panic("more than %u nested mappings", X86_KMAP_SLOTS);
-	unsigned slot = kmap_depth++;
+	unsigned cpu = cpu_current()->id;
+	if (kmap_depth[cpu] == X86_KMAP_DEPTH)
+		panic("more than %u nested mappings on CPU %u", X86_KMAP_DEPTH, cpu);
+	unsigned slot = cpu * X86_KMAP_DEPTH + kmap_depth[cpu]++;
 	uintptr_t va = X86_KMAP_BASE + slot * X86_PAGE_SIZE;
 	*x86_kmap_pte(slot) = frame | X86_PTE_P | X86_PTE_RW | x86_pte_nx;
 	x86_invlpg(va);
@@ -48,9 +56,10 @@ void kunmap_frame(void *vaddr)
 	if (va < X86_KMAP_BASE || va >= X86_KMAP_BASE + X86_KMAP_SLOTS * X86_PAGE_SIZE)
 		return;                             /* a direct-map address: nothing to undo */
 	unsigned slot = (unsigned)((va - X86_KMAP_BASE) / X86_PAGE_SIZE);
-	if (!IS_ALIGNED(va, X86_PAGE_SIZE) || slot + 1 != kmap_depth)
-		panic("%p is not the innermost kmap (depth %u)", vaddr, kmap_depth);
+	unsigned cpu = cpu_current()->id;
+	if (!IS_ALIGNED(va, X86_PAGE_SIZE) || slot + 1 != cpu * X86_KMAP_DEPTH + kmap_depth[cpu])
+		panic("%p is not the innermost kmap of CPU %u (depth %u)", vaddr, cpu, kmap_depth[cpu]);
 	*x86_kmap_pte(slot) = 0;
 	x86_invlpg(va);
-	kmap_depth--;
+	kmap_depth[cpu]--;
 }

@@ -249,6 +249,23 @@ void arch_mmu_space_activate(struct mmu_space *space)
 		x86_write_cr3((unsigned long)root);     /* also drops every non-global TLB entry */
 }
 
+/* TLB shootdown's view of x86 (mm/tlb.c). No PCID (CR4.PCIDE is never set) and user entries are
+ * never global (X86_PTE_G is only on the kernel image, the direct map and the local APIC, which
+ * never change; the i686 kmap slots are not global and flushed by their user): a CR3 load drops
+ * every translation of the space left, so only the space in a CPU's CR3 can have
+ * entries in its TLB, and arch_tlb_flush_* act on this CPU only -- mm/tlb.c sends them by IPI
+ * to the other CPUs that run the space. They test CR3 itself, so a flush IPI taken in the
+ * middle of a switch acts on exactly what this CPU holds. */
+bool arch_tlb_flush_is_global(void)
+{
+	return false;
+}
+
+bool arch_tlb_switch_drops_old(void)
+{
+	return true;
+}
+
 /* Panics unless VA is a page of the user half. */
 static void check_user_page(const char *who, uintptr_t va)
 {
@@ -426,17 +443,23 @@ x86_pte_t x86_mmu_leaf(struct mmu_space *space, uintptr_t va)
 /* More pages than this are flushed with one CR3 reload instead of one invlpg each. */
 #define FLUSH_RANGE_MAX_PAGES 32
 
+/* Whether SPACE is the one loaded on this CPU (CR3 is per CPU; x86_active_space is not). */
+static bool active_here(const struct mmu_space *space)
+{
+	return (x86_read_cr3() & X86_PTE_ADDR_MASK) == space->root;
+}
+
 /* invlpg of VA when SPACE is the active one. */
 void arch_tlb_flush_page(struct mmu_space *space, uintptr_t va)
 {
-	if (space == x86_active_space)
+	if (active_here(space))
 		x86_invlpg(va);
 }
 
 /* invlpg of each page of the range, or one CR3 reload for a long range; active space only. */
 void arch_tlb_flush_range(struct mmu_space *space, uintptr_t va, size_t size)
 {
-	if (space != x86_active_space || size == 0)
+	if (!active_here(space) || size == 0)
 		return;
 	uintptr_t first = ALIGN_DOWN(va, X86_PAGE_SIZE);
 	size_t pages = (size + (va - first) + X86_PAGE_SIZE - 1) / X86_PAGE_SIZE;
@@ -451,6 +474,6 @@ void arch_tlb_flush_range(struct mmu_space *space, uintptr_t va, size_t size)
 /* A CR3 reload (every non-global entry) when SPACE is the active one. */
 void arch_tlb_flush_space(struct mmu_space *space)
 {
-	if (space == x86_active_space)
+	if (active_here(space))
 		x86_write_cr3(x86_read_cr3());
 }

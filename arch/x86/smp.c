@@ -1,7 +1,7 @@
 /* Bringing up the other x86 CPUs (i686 and x86_64) and the x86 side of kernel/smp.h: CPUs from
  * the ACPI MADT, the low-memory block the trampoline runs from, INIT-SIPI-SIPI, the AP's own
  * descriptor tables (a GDT copy with its own TSS, the shared IDT), cpu_current() through the
- * local APIC ID, the call IPI and the idle wait.
+ * GDT's address, each CPU's TSS, the call IPI and the idle wait.
  *
  * The trampoline block: a STARTUP IPI can only start a CPU at a page below 1 MiB, so at boot
  * (x86_smp_reserve_low, before the frame allocator exists) we take 16 KiB of RAM that GRUB's
@@ -44,9 +44,9 @@ static struct x86_tss ap_tss[SMP_MAX_CPUS] __aligned(16);
 static char ap_df_stack[SMP_MAX_CPUS][4096] __aligned(16);
 #endif
 
-/* cpu_current(): struct cpu by local APIC ID (IDs >= 256, x2APIC only, are searched). */
-static struct cpu *cpu_by_apic_id[256];
-static struct cpu *boot_cpu;         /* when there is no local APIC at all */
+/* cpu_current(): struct cpu by the GDT this CPU runs on (gdt_base below). */
+static struct cpu *cpu_by_gdt[SMP_MAX_CPUS];  /* AP on ap_gdt[i] */
+static struct cpu *boot_cpu;                  /* the boot CPU, on gdt.c's GDT */
 
 /* Returns whether [BASE, BASE + SIZE) lies inside one usable range of BI and outside every
  * boot reservation. */
@@ -229,33 +229,50 @@ __noreturn void x86_ap_main(struct cpu *cpu)
 	smp_ap_main(cpu);
 }
 
+struct x86_tss *x86_cpu_tss(void)
+{
+	unsigned id = cpu_current()->id;
+	return id == 0 ? &x86_tss : &ap_tss[id];
+}
+
 void arch_smp_send_ipi(const struct cpu *cpu)
 {
 	x86_apic_send_ipi((uint32_t)cpu->arch_id, X86_VECTOR_IPI_CALL);
 }
 
+/* The base of the GDT loaded on this CPU: the boot CPU runs on gdt.c's, each AP on its own
+ * ap_gdt[id], so it tells the CPUs apart. sgdt is a plain register read, unlike the local APIC
+ * ID, which is an MMIO read (under QEMU's TCG, one that takes the emulator's global lock, a
+ * bottleneck when every CPU asks "who am I" in each syscall). */
+static uintptr_t gdt_base(void)
+{
+	struct __packed { uint16_t limit; uintptr_t base; } gdtr;
+	__asm__ volatile("sgdt %0" : "=m"(gdtr));
+	return gdtr.base;
+}
+
+/* Returns the cpu_by_gdt slot of GDT base BASE: an AP's id, or SMP_MAX_CPUS for another GDT. */
+static unsigned gdt_slot(uintptr_t base)
+{
+	uintptr_t first = (uintptr_t)ap_gdt;
+	if (base < first || base >= first + sizeof(ap_gdt))
+		return SMP_MAX_CPUS;
+	return (unsigned)((base - first) / sizeof(ap_gdt[0]));
+}
+
 void arch_cpu_set_current(struct cpu *cpu)
 {
-	if (!x86_apic_ready()) {
+	unsigned slot = gdt_slot(gdt_base());
+	if (slot < SMP_MAX_CPUS)
+		cpu_by_gdt[slot] = cpu;
+	else
 		boot_cpu = cpu;
-		return;
-	}
-	uint32_t id = x86_apic_id();
-	if (id < ARRAY_SIZE(cpu_by_apic_id))
-		cpu_by_apic_id[id] = cpu;
 }
 
 struct cpu *arch_cpu_current(void)
 {
-	if (!x86_apic_ready())
-		return boot_cpu;
-	uint32_t id = x86_apic_id();
-	if (id < ARRAY_SIZE(cpu_by_apic_id))
-		return cpu_by_apic_id[id];
-	for (unsigned i = 0; i < SMP_MAX_CPUS; i++)
-		if (smp_cpus[i].arch_id == id && smp_cpus[i].online)
-			return &smp_cpus[i];
-	return NULL;
+	unsigned slot = gdt_slot(gdt_base());
+	return slot < SMP_MAX_CPUS ? cpu_by_gdt[slot] : boot_cpu;
 }
 
 /* sti's one-instruction interrupt shadow covers hlt: an interrupt pending before the sti wakes

@@ -1,51 +1,42 @@
-/* The tick and the cycle counter on x86, for one CPU: PIT channel 0 in rate-generator mode on
- * IRQ 0 of the legacy PIC (vector ARCH_TIMER_VECTOR; arch/x86/trap.c acknowledges it before
- * trap_dispatch runs), and the TSC, whose frequency comes from CPUID leaf 0x15 or from one
- * 10 ms measurement against PIT channel 2. The local APIC timer replaces the PIT with SMP. */
+/* The tick and the cycle counter on x86: each CPU's local APIC timer in periodic mode (vector
+ * ARCH_TIMER_VECTOR; arch/x86/trap.c signals its EOI before trap_dispatch runs; its rate is
+ * calibrated at boot against the TSC, apic.c), and the TSC, whose frequency comes from CPUID
+ * leaf 0x15 or from one 10 ms measurement against PIT channel 2. The PIT no longer ticks: IRQ 0
+ * stays masked at the PIC. */
 #include "kernel/arch.h"
 #include "kernel/kprintf.h"
+#include "kernel/panic.h"
+#include "apic.h"
 #include "timer.h"
 #include "pic.h"
 #include "x86.h"
 
 #define PIT_HZ        1193182u    /* the PIT's input clock */
-#define PIT_CH0_DATA  0x40
 #define PIT_CH2_DATA  0x42
 #define PIT_COMMAND   0x43
-#define PIT_CH0_RATE  0x34        /* channel 0, low then high byte, mode 2 (rate generator) */
 #define PIT_CH2_ONESHOT 0xb0      /* channel 2, low then high byte, mode 0 (count down once) */
 #define PORT_B        0x61        /* bit 0: channel 2 gate, bit 1: speaker, bit 5: channel 2 out */
 #define PORT_B_GATE2  0x01
 #define PORT_B_SPEAKER 0x02
 #define PORT_B_OUT2   0x20
-#define TIMER_IRQ     0
 
-_Static_assert(ARCH_TIMER_VECTOR == X86_VECTOR_IRQ_BASE + TIMER_IRQ, "the tick is IRQ 0");
+_Static_assert(ARCH_TIMER_VECTOR == X86_VECTOR_APIC_TIMER, "the tick is the APIC timer's");
 
-/* Programs PIT channel 0 for HZ (clamped to what its 16-bit divisor allows), unmasks IRQ 0. */
+unsigned long x86_timer_ticks;
+
+/* Starts this CPU's local APIC timer at HZ (arch/x86/apic.c). */
 void arch_timer_start(unsigned hz)
 {
-	if (hz == 0)
-		hz = 1;
-	uint32_t divisor = (PIT_HZ + hz / 2) / hz;
-	if (divisor < 2)               /* mode 2 needs at least 2 */
-		divisor = 2;
-	if (divisor > 0xffff)          /* the slowest the PIT goes: about 18.2 Hz */
-		divisor = 0xffff;
-	unsigned long irq = arch_irq_save();
-	x86_outb(PIT_COMMAND, PIT_CH0_RATE);
-	x86_outb(PIT_CH0_DATA, (uint8_t)divisor);
-	x86_outb(PIT_CH0_DATA, (uint8_t)(divisor >> 8));
-	x86_pic_unmask(TIMER_IRQ);
-	arch_irq_restore(irq);
+	if (!x86_apic_ready())
+		panic("arch_timer_start: the tick needs a local APIC");
+	x86_apic_timer_start(hz ? hz : 1, ARCH_TIMER_VECTOR);
 }
 
-/* Masks IRQ 0 at the PIC; the PIT keeps counting, unheard. */
+/* Stops it: masked, count 0. */
 void arch_timer_stop(void)
 {
-	unsigned long irq = arch_irq_save();
-	x86_pic_mask(TIMER_IRQ);
-	arch_irq_restore(irq);
+	if (x86_apic_ready())
+		x86_apic_timer_stop();
 }
 
 /* The TSC. */

@@ -6,4 +6,7 @@
  * Called once at boot; leaves the tick stopped. */
 void x86_timer_init(void);
 
+/* Ticks taken on any CPU (the APIC timer's interrupts that reached trap_dispatch). */
+extern unsigned long x86_timer_ticks;
+
 #endif

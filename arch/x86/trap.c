@@ -6,6 +6,7 @@
 #include "entry.h"
 #include "pic.h"
 #include "apic.h"
+#include "timer.h"
 #include "kernel/smp.h"
 #include "x86.h"
 
@@ -54,8 +55,9 @@ static enum trap_kind vector_kind(unsigned vector)
 	}
 }
 
-/* Acknowledges a PIC interrupt (dropping a spurious one) before trap_dispatch sees the frame;
- * the local APIC's call IPI and spurious vector are handled here and go no further. */
+/* Acknowledges a PIC interrupt (dropping a spurious one) or the APIC timer's before
+ * trap_dispatch sees the frame; the local APIC's call IPI and spurious vector are handled here
+ * and go no further. */
 void x86_trap_entry(struct trap_frame *tf)
 {
 	unsigned vector = (unsigned)tf->vector;
@@ -66,6 +68,12 @@ void x86_trap_entry(struct trap_frame *tf)
 	}
 	if (vector == X86_VECTOR_SPURIOUS)       /* the local APIC's: no EOI */
 		return;
+	if (vector == X86_VECTOR_APIC_TIMER) {   /* the tick: EOI first, trap_dispatch may switch */
+		x86_apic_eoi();
+		__atomic_fetch_add(&x86_timer_ticks, 1, __ATOMIC_RELAXED);
+		trap_dispatch(tf);
+		return;
+	}
 	if (vector >= X86_VECTOR_IRQ_BASE && vector < X86_VECTOR_IRQ_BASE + X86_IRQ_LINES &&
 	    !x86_pic_ack(vector - X86_VECTOR_IRQ_BASE))
 		return;

@@ -12,6 +12,8 @@
 #include "desc.h"
 #include "mmu.h"
 #include "pic.h"
+#include "apic.h"
+#include "timer.h"
 
 #define PAGE      ((uintptr_t)X86_PAGE_SIZE)
 #define CODE_VA   ((uintptr_t)0x10000000)
@@ -275,12 +277,12 @@ KTEST(x86_user_timer_interrupts_come_back_to_user_mode)
 	tf.esi = (uint32_t)(deadline >> 32);
 	tf.ebx = X86_TEST_REG(20); tf.ebp = X86_TEST_REG(21);
 #endif
-	unsigned long irqs0 = trap_irq_count, ticks0 = x86_pic_irq_count[0];
+	unsigned long irqs0 = trap_irq_count, ticks0 = x86_timer_ticks;
 	arch_timer_start(1000);
 	struct trap_info info = { 0 };
 	run_user(&tf, &info);
 	arch_timer_stop();
-	unsigned long ticks = x86_pic_irq_count[0] - ticks0;
+	unsigned long ticks = x86_timer_ticks - ticks0;
 	EXPECT_EQ(info.kind, TRAP_SYSCALL);                      /* the program got to its end */
 	EXPECT_TRUE(info.user);
 	EXPECT_EQ(info.pc, CODE_VA + (uintptr_t)(x86_test_user_spin_end - x86_test_user_spin));
@@ -301,7 +303,7 @@ KTEST(x86_user_timer_interrupts_come_back_to_user_mode)
 	EXPECT_EQ(f->edi, (uint32_t)deadline);
 #endif
 	EXPECT_EQ(f->sp, STACK_VA + PAGE);
-	EXPECT_TRUE(x86_pic_masked(0));
+	EXPECT_FALSE(x86_apic_timer_running());
 	ktest_log("%lu ticks taken in user mode", ticks);
 	uenv_teardown(&e);
 }

@@ -63,7 +63,9 @@
 #define X86_IDT_VECTORS         256
 
 #define X86_PAGE_SIZE     4096
-#define X86_KMAP_SLOTS    4        /* nesting depth of kmap_frame (mm/arch_mmu.h) */
+#define X86_KMAP_DEPTH    4        /* nesting depth of kmap_frame (mm/arch_mmu.h), per CPU */
+#define X86_KMAP_CPUS     16       /* SMP_MAX_CPUS (kernel/smp.h; checked in kmap.c) */
+#define X86_KMAP_SLOTS    (X86_KMAP_DEPTH * X86_KMAP_CPUS)   /* CPU N owns slots N*DEPTH.. */
 #define X86_BOOT_STACK_SIZE 16384   /* the boot CPU's kernel stack, with a guard page below */
 
 #ifndef __ASSEMBLY__

@@ -23,7 +23,7 @@ HOST_LDFLAGS := -fsanitize=address,undefined -pthread
 HOST_KERNEL_SRCS := kernel/format.c kernel/cmdline.c kernel/boot_info.c \
 	mm/pageinfo.c mm/section.c mm/frame.c mm/mm_init.c mm/frame_bench.c \
 	mm/alloc_inject.c mm/kheap.c mm/grant.c mm/grant_tree.c mm/addrspace.c mm/vm_page.c \
-	mm/mmap.c mm/fault.c mm/fork.c mm/borrow.c mm/vm_access.c mm/check.c mm/fmap.c mm/shm.c
+	mm/mmap.c mm/fault.c mm/fork.c mm/borrow.c mm/vm_access.c mm/check.c mm/fmap.c mm/shm.c mm/tlb.c
 # The range counts of scheme daemons (freestanding, allocator callbacks).
 HOST_KERNEL_SRCS += scheme/range_count.c
 # The file table of the test file system daemon testfs (tests/user/lib/testfs_table.c, pure C).

@@ -10,6 +10,7 @@
 #include "kernel/kprintf.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
+#include "kernel/smp.h"
 
 /* ---- panic ---- */
 
@@ -33,9 +34,21 @@ static void force_unlock(void *lock)
 
 void spin_init(struct spinlock *lock, const char *name)
 {
+	spin_init_ranked(lock, name, LOCK_RANK_NONE);
+}
+
+void spin_init_ranked(struct spinlock *lock, const char *name, unsigned rank)
+{
 	atomic_init(&lock->locked, 0);
 	lock->name = name;
 	lock->owner = NULL;
+	lock->rank = rank;
+}
+
+/* One thread: no order to check here (the kernel's debug builds check it). */
+unsigned long spin_lock_irqsave_unshared(struct spinlock *lock)
+{
+	return spin_lock_irqsave(lock);
 }
 
 unsigned long spin_lock_irqsave(struct spinlock *lock)
@@ -72,6 +85,29 @@ void spin_force_unlock(struct spinlock *lock)
 {
 	lock->owner = NULL;
 	atomic_store(&lock->locked, 0);
+}
+
+/* ---- one CPU: cross-CPU calls have no other CPU to reach ---- */
+
+static struct cpu host_cpu;
+
+struct cpu *cpu_current(void)
+{
+	return &host_cpu;
+}
+
+struct cpu *smp_cpu_self(void)
+{
+	return &host_cpu;
+}
+
+unsigned smp_call_mask(unsigned long mask, smp_call_fn fn, void *arg)
+{
+	(void)fn;
+	(void)arg;
+	if (mask & ~1ul)
+		panic("smp_call_mask: mask %#lx names CPUs the host does not have", mask);
+	return 0;
 }
 
 /* ---- console ---- */

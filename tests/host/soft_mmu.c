@@ -273,6 +273,18 @@ void arch_mmu_walk_tables(struct mmu_space *space, mmu_table_fn fn, void *ctx)
 
 /* ---- TLB ---- */
 
+/* One CPU: its flushes reach every CPU there is. */
+bool arch_tlb_flush_is_global(void)
+{
+	return true;
+}
+
+/* The soft TLB is tagged with the space, like ASIDs: switching keeps entries. */
+bool arch_tlb_switch_drops_old(void)
+{
+	return false;
+}
+
 void arch_tlb_flush_page(struct mmu_space *space, uintptr_t va)
 {
 	stats.flush_page++;

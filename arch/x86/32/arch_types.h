@@ -16,8 +16,8 @@
 
 #define X86_ASM_PTR .long
 
-/* The timer tick arrives on IRQ 0 of the legacy PIC, remapped to vector 0x20 (arch/x86/timer.c). */
-#define ARCH_TIMER_VECTOR 0x20
+/* The timer tick: each CPU's local APIC timer, on this vector (arch/x86/timer.c, apic.h). */
+#define ARCH_TIMER_VECTOR 0xef
 
 /* struct arch_context (arch_context_switch, arch/x86/32/context.S): the callee-saved registers of
  * the System V i386 ABI and the stack pointer; the resume address is on that stack. */

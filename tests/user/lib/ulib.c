@@ -22,7 +22,7 @@ void u_fail(const char *file, int line, const char *what, unsigned long long a, 
 {
 	u_printf("    # user pid %ld: %s:%d: expected %s, got %#llx vs %#llx\n", u_getpid(), file, line,
 		 what, a, b);
-	failures++;
+	__atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED);   /* threads may fail at once */
 }
 
 int u_failures(void)

@@ -77,6 +77,51 @@ static inline long u_ns_restrict(const char *names)
 	return sys2(SYS_NS_RESTRICT, (long)names, (long)strlen(names));
 }
 
+/* ---- Threads (SYS_THREAD_*; kernel/syscall_numbers.h) ----
+ * A thread starts at ENTRY with ARG where a fault upcall gets its first argument (x86_64 rdi,
+ * i686 eax, aarch64 x0), so a C function declared U_THREAD_ENTRY receives ARG as its parameter.
+ * It runs on the stack below STACK_TOP (16-byte aligned, writable) and ends with u_thread_exit
+ * (returning from ENTRY faults, which ends the whole process). The threads share the address
+ * space and the descriptors; u_try is not for concurrent use (one recovery point). */
+#if defined(__i386__)
+#define U_THREAD_ENTRY __attribute__((regparm(1), noreturn))
+typedef void (*u_thread_fn)(void *arg) __attribute__((regparm(1)));
+#else
+#define U_THREAD_ENTRY __attribute__((noreturn))
+typedef void (*u_thread_fn)(void *arg);
+#endif
+static inline long u_thread_create(u_thread_fn entry, void *stack_top, void *arg)
+{
+	return sys3(SYS_THREAD_CREATE, (long)entry, (long)stack_top, (long)arg);
+}
+static inline __attribute__((noreturn)) void u_thread_exit(int status)
+{
+	sys1(SYS_THREAD_EXIT, status);
+	__builtin_unreachable();
+}
+static inline long u_thread_join(long tid, int *status) { return sys2(SYS_THREAD_JOIN, tid, (long)status); }
+static inline long u_gettid(void) { return sys0(SYS_GETTID); }
+static inline long u_getcpu(void) { return sys0(SYS_GETCPU); }
+
+/* A fresh stack of SIZE bytes (a multiple of U_PAGE) for a thread: returns its top, or NULL. */
+static inline void *u_thread_stack(size_t size)
+{
+	uint8_t *m = (uint8_t *)sys_call(SYS_MMAP, 0, (long)size, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return (uintptr_t)m >= (uintptr_t)-4096 ? NULL : m + size;
+}
+
+/* A spinlock between threads (test-and-test-and-set; yields while it waits, so a holder that
+ * was preempted on the same CPU gets to run). */
+struct u_spinlock { int locked; };
+static inline void u_spin_lock(struct u_spinlock *l)
+{
+	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+			sys0(SYS_YIELD);
+}
+static inline void u_spin_unlock(struct u_spinlock *l) { __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE); }
+
 /* mmap's error convention: a result in the last page of the address space is -errno. */
 static inline bool u_mmap_failed(void *p) { return (uintptr_t)p >= (uintptr_t)-4096; }
 
