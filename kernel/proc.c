@@ -335,6 +335,21 @@ void proc_exit(int status)
 	thread_end(status);
 }
 
+#define SETTLE_MS 20
+
+/* Whether a thread of another user process is running or runnable (read without the lock: a
+ * hint for proc_settle). */
+static bool others_busy(void)
+{
+	int me = proc_current()->pid;
+	for (unsigned i = 1; i < PROC_MAX; i++) {
+		enum proc_state st = __atomic_load_n(&procs[i].state, __ATOMIC_RELAXED);
+		if ((st == PROC_RUNNING || st == PROC_RUNNABLE) && procs[i].pid != me)
+			return true;
+	}
+	return false;
+}
+
 void proc_settle(void)
 {
 	/* A process that ended just before (a daemon told to stop, a scenario process after its
@@ -345,6 +360,11 @@ void proc_settle(void)
 	uint64_t hz = arch_cycles_hz() ? arch_cycles_hz() : 1000000000ull, start = arch_cycles();
 	while ((__atomic_load_n(&exiting, __ATOMIC_ACQUIRE) ||
 		__atomic_load_n(&orphans, __ATOMIC_ACQUIRE)) && arch_cycles() - start < hz)
+		sched_yield();
+	/* A daemon that just answered lets go of its last request only when it is back in its
+	 * receive: give other processes' threads (briefly, SETTLE_MS) the time to go to sleep. */
+	start = arch_cycles();
+	while (others_busy() && arch_cycles() - start < hz / 1000 * SETTLE_MS)
 		sched_yield();
 }
 

@@ -137,6 +137,7 @@ static bool kick_cpu_locked(unsigned id)
 	if (!cpu || cpu == cpu_current() || !atomic_load(&sched_cpus[id].idle))
 		return false;
 	atomic_store(&sched_cpus[id].idle, false);
+	atomic_fetch_add(&cpu->kicks, 1);   /* not counted as a call's IPI there */
 	arch_smp_send_ipi(cpu);             /* an empty call: the interrupt alone wakes it */
 	return true;
 }

@@ -69,6 +69,7 @@ static void cpu_setup(unsigned id, unsigned long arch_id)
 	atomic_init(&cpu->call_done, 0);
 	cpu->call_taken = 0;
 	atomic_init(&cpu->ipi_count, 0);
+	atomic_init(&cpu->kicks, 0);
 }
 
 /* Starts CPU and waits for it to come online; returns whether it did. */
@@ -153,7 +154,9 @@ void smp_serve_calls(void)
 void smp_ipi_handle(void)
 {
 	struct cpu *self = cpu_current();
-	atomic_fetch_add_explicit(&self->ipi_count, 1, memory_order_relaxed);
+	unsigned long kicks = atomic_load(&self->kicks);
+	if (!kicks || !atomic_compare_exchange_strong(&self->kicks, &kicks, kicks - 1))
+		atomic_fetch_add_explicit(&self->ipi_count, 1, memory_order_relaxed);
 	serve_call(self);
 }
 

@@ -39,7 +39,8 @@ struct cpu {
 	atomic_ulong call_seq;
 	atomic_ulong call_done;
 	unsigned long call_taken;     /* written and read by this CPU only, interrupts masked */
-	atomic_ulong ipi_count;       /* IPIs this CPU has taken */
+	atomic_ulong ipi_count;       /* IPIs this CPU has taken, the scheduler's wake-ups aside */
+	atomic_ulong kicks;           /* scheduler wake-ups sent here and not yet taken */
 };
 
 extern struct cpu smp_cpus[SMP_MAX_CPUS];
