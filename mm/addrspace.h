@@ -47,6 +47,8 @@ struct addrspace {
 	bool listed;                     /* addrspace_list_lock */
 	unsigned long faults_resolved;   /* lock: statistics */
 	unsigned long pinned_borrows;    /* lock: pinned user-scheme External grants (mm/borrow.c) */
+	bool lent_private;               /* lock: vm_borrow lent one of its private frames; fork
+					  * then copies instead of sharing page tables (mm/fork.c) */
 };
 
 /* Creates an empty address space (no grants, a fresh page-table root), listed as live, with

@@ -12,7 +12,8 @@
  *             bits 0-30   the count of references.
  *   flags     bits 0-3    type (enum pageinfo_type)
  *             bits 4-6    page-table level, for PAGEINFO_PAGE_TABLE (0 = the table of leaf entries)
- *             bits 7-31   free for later (pinned, zone, ...)
+ *             bit 7       mark: the invariant checker's "seen" bit for shared page tables
+ *             bits 8-31   free for later (pinned, zone, ...)
  * Why 32 + 32 and not one 64-bit word with fields: 32-bit atomic read-modify-write is native on
  * all three arches (i686 has no 64-bit atomic add, only a cmpxchg8b loop); the type changes when
  * a frame is allocated, freed or becomes a page table, and keeping it out of the count word means
@@ -101,6 +102,14 @@ void pageinfo_set_type(struct pageinfo *pi, enum pageinfo_type type, unsigned le
 /* Sets the whole flags word to TYPE alone, clearing every other flag: for the frame allocator,
  * which calls it with its lock held when a frame is handed out or comes back. */
 void pageinfo_reset(struct pageinfo *pi, enum pageinfo_type type);
+
+#define PAGEINFO_MARK        0x00000080u
+
+/* Sets the mark bit and returns whether it was set already (mm/check.c, under its lock). */
+bool pageinfo_test_and_mark(struct pageinfo *pi);
+
+/* Clears the mark bit. */
+void pageinfo_unmark(struct pageinfo *pi);
 
 /* Returns the page-table level stored with PAGEINFO_PAGE_TABLE. */
 unsigned pageinfo_level(const struct pageinfo *pi);

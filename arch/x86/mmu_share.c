@@ -1,0 +1,237 @@
+/* Copy-on-write page tables on x86 (contract in mm/arch_mmu.h): sharing a leaf table (a PT, level
+ * 0) between address spaces at fork, unsharing it before an entry under it changes, detaching
+ * shared tables from a space that unmaps their whole span, and dropping table references.
+ *
+ * The sharing level is the leaf table on both x86 modes. The write right is removed in the PD
+ * entry (level 1) that points at the shared PT: the CPU allows a write only if the R/W bit of
+ * every level of the walk is set. PAE cannot go higher: its PDPT entries have no R/W bit, and its
+ * four PDPT entries are loaded with CR3, so its page directories are fixed per space anyway.
+ * x86_64 keeps the same level so that a first write after fork copies exactly one 4 KiB table.
+ *
+ * Accessed/dirty: the CPU may set A in a shared PT's entries on behalf of any sharer (a read);
+ * it never sets D there, because a write through a read-only PD entry faults first. A and D are
+ * copied as they are when a PT is unshared; the kernel never clears them and nothing relies on
+ * them (vm_flags_norm drops them before comparing).
+ *
+ * Locking: as every arch_mmu_* call, under SPACE's address-space lock (both spaces' for share). A
+ * shared PT is reachable from other spaces whose locks we do not hold: its entries change here
+ * only by compare-and-swap, and only to remove the write right (which the read-only PD entries
+ * in every sharer already remove), so no other sharer's TLB needs a flush for it. Its refcount
+ * is atomic; whoever drops the last reference frees it (two spaces may unshare or detach the
+ * same table at once on SMP). */
+#include "mmu.h"
+#include "mm/frame.h"
+#include "mm/pageinfo.h"
+#include "mm/section.h"
+#include "kernel/errno.h"
+#include "kernel/panic.h"
+
+#define TOP X86_MMU_TOP_LEVEL
+
+/* Returns the pageinfo of table frame PA; panics when it has none. */
+static struct pageinfo *table_pi(paddr_t pa)
+{
+	struct pageinfo *pi = pageinfo_of(pa);
+	if (unlikely(!pi || pageinfo_type(pi) != PAGEINFO_PAGE_TABLE))
+		panic("x86 mmu: frame %#llx is not a page table", (unsigned long long)pa);
+	return pi;
+}
+
+/* Drops the reference of the one entry that pointed at table PA, which must be its last. */
+void x86_table_put_last(paddr_t pa)
+{
+	struct pageinfo *pi = table_pi(pa);
+	if (unlikely(!pageinfo_put(pi)))
+		panic("x86 mmu: table %#llx still has %u references after its last link went",
+		      (unsigned long long)pa, pageinfo_refcount(pi));
+}
+
+/* Drops one reference of the leaf table PT, which no longer sits in any TLB of the caller's
+ * space; the last one drops the reference of every frame its entries map (freeing frames) and
+ * frees PT. The caller has already taken PT out of its table_frames. */
+static void leaf_table_put(paddr_t pt)
+{
+	struct pageinfo *pi = table_pi(pt);
+	if (pageinfo_level(pi) != 0)
+		panic("x86 mmu: table %#llx of level %u shared", (unsigned long long)pt,
+		      pageinfo_level(pi));
+	if (!pageinfo_put(pi))
+		return;
+	x86_pte_t *t = x86_table_map(pt);
+	for (unsigned i = 0; i < X86_PT_ENTRIES; i++) {
+		x86_pte_t e = ((volatile x86_pte_t *)t)[i];
+		if (!(e & X86_PTE_P))
+			continue;
+		struct pageinfo *fpi = pageinfo_of(e & X86_PTE_ADDR_MASK);
+		if (fpi && pageinfo_put(fpi))
+			frame_free(e & X86_PTE_ADDR_MASK);
+	}
+	x86_table_unmap(t);
+	frame_free(pt);
+}
+
+/* Stores in *PD the page directory (level 1) on VA's path in SPACE: 0 when an upper entry is
+ * absent, or with CREATE a fresh table linked in. Returns 0 or -ENOMEM. */
+static int pd_of(struct mmu_space *space, uintptr_t va, bool create, paddr_t *pd)
+{
+	paddr_t t = space->root;
+	for (unsigned l = TOP; l > 1; l--) {
+		unsigned i = x86_level_index(va, l);
+		x86_pte_t e = x86_table_read(t, i);
+		if (!(e & X86_PTE_P)) {
+			paddr_t fresh;
+			if (!create) {
+				*pd = 0;
+				return 0;
+			}
+			if (x86_table_alloc(space, l - 1, &fresh))
+				return -ENOMEM;
+			pageinfo_get(table_pi(fresh));
+			e = x86_link_entry(fresh, l);
+			x86_table_exchange(t, i, e);
+		}
+		if (e & X86_PTE_PS)
+			panic("x86 mmu: large page over user address %p", (void *)va);
+		t = e & X86_PTE_ADDR_MASK;
+	}
+	*pd = t;
+	return 0;
+}
+
+int arch_mmu_share(struct mmu_space *parent, struct mmu_space *child, uintptr_t va)
+{
+	if (va % MMU_SHARE_SPAN)
+		panic("arch_mmu_share: %p is not a leaf-table boundary", (void *)va);
+	paddr_t ppd, cpd;
+	pd_of(parent, va, false, &ppd);
+	unsigned i = x86_level_index(va, 1);
+	x86_pte_t e = ppd ? x86_table_read(ppd, i) : 0;
+	if (!(e & X86_PTE_P))
+		return 0;
+	if (pd_of(child, va, true, &cpd))
+		return -ENOMEM;
+	while (!x86_table_cas(ppd, i, &e, e & ~(x86_pte_t)X86_PTE_RW))
+		;
+	pageinfo_get(table_pi(e & X86_PTE_ADDR_MASK));
+	x86_pte_t old = x86_table_exchange(cpd, i, e & ~(x86_pte_t)X86_PTE_RW);
+	if (old & X86_PTE_P)
+		panic("arch_mmu_share: child already maps a table at %p", (void *)va);
+	child->table_frames++;
+	return 0;
+}
+
+/* Copies the shared leaf table PT for SPACE into *COPY: each entry takes a reference on its frame
+ * and loses the write right in both tables. Returns 0 or -ENOMEM (nothing changed). */
+static int leaf_table_copy(struct mmu_space *space, paddr_t pt, paddr_t *copy)
+{
+	if (x86_table_alloc(space, 0, copy))
+		return -ENOMEM;
+	x86_pte_t *src = x86_table_map(pt);
+	x86_pte_t *dst = x86_table_map(*copy);
+	for (unsigned i = 0; i < X86_PT_ENTRIES; i++) {
+		/* (On i686 the halves are read apart; the CPU changes only A/D, in the low one.) */
+		x86_pte_t e = ((volatile x86_pte_t *)src)[i];
+		if (!(e & X86_PTE_P))
+			continue;
+		while ((e & X86_PTE_RW) && !x86_table_cas(pt, i, &e, e & ~(x86_pte_t)X86_PTE_RW))
+			;
+		struct pageinfo *fpi = pageinfo_of(e & X86_PTE_ADDR_MASK);
+		if (fpi) {
+			if (pageinfo_refcount(fpi) == 1)
+				pageinfo_set_cow(fpi);   /* 1 -> 2: now copy-on-write */
+			pageinfo_get(fpi);
+		}
+		dst[i] = e & ~(x86_pte_t)X86_PTE_RW;
+	}
+	x86_table_unmap(dst);
+	x86_table_unmap(src);
+	return 0;
+}
+
+/* Makes the leaf table linked by entry I (holding E) of the page directory PD private to SPACE. */
+static int unshare_link(struct mmu_space *space, paddr_t pd, unsigned i, x86_pte_t e)
+{
+	paddr_t pt = e & X86_PTE_ADDR_MASK;
+	if (pageinfo_refcount(table_pi(pt)) == 1) {
+		/* Ours alone: whoever dropped the other references already write-protected it. */
+		while (!x86_table_cas(pd, i, &e, e | X86_PTE_RW))
+			;
+		arch_tlb_flush_space(space);
+		return 0;
+	}
+	paddr_t copy;
+	if (leaf_table_copy(space, pt, &copy))
+		return -ENOMEM;
+	pageinfo_get(table_pi(copy));
+	x86_table_exchange(pd, i, x86_link_entry(copy, 1));
+	space->table_frames--;                   /* PT left this space, its copy came in */
+	arch_tlb_flush_space(space);             /* TLB before put */
+	leaf_table_put(pt);
+	return 0;
+}
+
+/* The action of for_each_link on one PD entry. */
+enum link_op { LINK_UNSHARE, LINK_DETACH };
+
+/* Applies OP to every read-only (shared) PD entry of SPACE whose span overlaps [START, END)
+ * (LINK_DETACH: whose span lies inside it). Returns 0 or the first error. */
+static int for_each_shared_link(struct mmu_space *space, uint64_t start, uint64_t end,
+				enum link_op op)
+{
+	uint64_t span1 = 1ull << x86_level_shift(1);
+	uint64_t span2 = 1ull << x86_level_shift(2);
+	uint64_t va = start & ~(span1 - 1);
+	end = MIN(end, ((uint64_t)X86_USER_TOP + span1 - 1) & ~(span1 - 1));
+	while (va < end) {
+		paddr_t t = space->root;
+		unsigned l = TOP;
+		for (; l > 1; l--) {
+			x86_pte_t e = x86_table_read(t, x86_level_index(va, l));
+			if (!(e & X86_PTE_P))
+				break;
+			t = e & X86_PTE_ADDR_MASK;
+		}
+		if (l > 1) {
+			uint64_t span = 1ull << x86_level_shift(l);
+			va = (va & ~(span - 1)) + span;
+			continue;
+		}
+		uint64_t pd_end = (va & ~(span2 - 1)) + span2;
+		for (; va < end && va < pd_end; va += span1) {
+			unsigned i = x86_level_index(va, 1);
+			x86_pte_t e = x86_table_read(t, i);
+			if (!(e & X86_PTE_P) || (e & X86_PTE_RW))
+				continue;
+			if (op == LINK_UNSHARE) {
+				int err = unshare_link(space, t, i, e);
+				if (err)
+					return err;
+			} else if (va >= start && va + span1 <= end) {
+				x86_table_exchange(t, i, 0);
+				space->table_frames--;
+				arch_tlb_flush_space(space);     /* TLB before put */
+				leaf_table_put(e & X86_PTE_ADDR_MASK);
+			}
+		}
+	}
+	return 0;
+}
+
+int arch_mmu_unshare(struct mmu_space *space, uintptr_t start, uintptr_t end)
+{
+	return for_each_shared_link(space, start, end, LINK_UNSHARE);
+}
+
+void arch_mmu_detach(struct mmu_space *space, uintptr_t start, uintptr_t end)
+{
+	for_each_shared_link(space, start, end, LINK_DETACH);
+}
+
+paddr_t arch_mmu_leaf_table(struct mmu_space *space, uintptr_t va, bool *shared)
+{
+	paddr_t pd;
+	pd_of(space, va, false, &pd);
+	x86_pte_t e = pd ? x86_table_read(pd, x86_level_index(va, 1)) : 0;
+	*shared = (e & X86_PTE_P) && !(e & X86_PTE_RW);
+	return e & X86_PTE_P ? (paddr_t)(e & X86_PTE_ADDR_MASK) : 0;
+}
