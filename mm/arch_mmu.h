@@ -136,11 +136,13 @@ void arch_mmu_walk_tables(struct mmu_space *space, mmu_table_fn fn, void *ctx);
 #endif
 #define MMU_SHARE_SPAN  (512ul * FRAME_SIZE)   /* what one leaf table maps: 2 MiB on every arch */
 
-/* Shares PARENT's leaf table covering VA (MMU_SHARE_SPAN aligned) with CHILD, whose upper tables
- * are created as needed and whose entry there must be empty: both upper entries become read-only
- * and the table gains a reference. Returns 0 (also when PARENT has no table there) or -ENOMEM
- * (CHILD's new upper tables stay; its destruction frees them). The caller flushes PARENT's TLB. */
-int arch_mmu_share(struct mmu_space *parent, struct mmu_space *child, uintptr_t va);
+/* Shares every leaf table of PARENT in [START, END) (MMU_SHARE_SPAN aligned) with CHILD, whose
+ * upper tables are created as needed and whose entries there must be empty: both upper entries
+ * become read-only and each table gains a reference. Absent subtrees cost nothing. Returns 0 or
+ * -ENOMEM (the tables shared so far stay; CHILD's destruction drops them). The caller flushes
+ * PARENT's TLB. */
+int arch_mmu_share(struct mmu_space *parent, struct mmu_space *child, uintptr_t start,
+		   uintptr_t end);
 
 /* Makes every leaf table of SPACE that maps a part of [START, END) private to SPACE (see above),
  * flushing SPACE's TLB where an upper entry changed. Returns 0 or -ENOMEM (the tables unshared so

@@ -185,31 +185,39 @@ static bool span_plain_private_locked(struct addrspace *as, uintptr_t va)
 	return true;
 }
 
-/* Gives the child the entries of the plain private grant PG: shares each leaf table over it that
- * holds nothing else, copies the entries of the others (fork_private_batch). */
+/* Gives the child the entries [LO, HI) of a plain private grant, inside the leaf-table span at
+ * SPAN: shares the table when nothing but plain private memory lies under it, else copies. */
+static int fork_span_locked(struct fork_ctx *fc, uintptr_t span, uintptr_t lo, uintptr_t hi)
+{
+	if (span_plain_private_locked(fc->parent, span)) {
+		if (span == fc->last_shared)     /* the previous grant shared it already */
+			return 0;
+		fc->last_shared = span;
+		fc->parent_downgraded = true;
+		return arch_mmu_share(&fc->parent->mmu, &fc->child->mmu, span, span + MMU_SHARE_SPAN);
+	}
+	int err = vm_unshare_locked(fc->parent, lo, hi);
+	return err ? err : vm_walk_batches_locked(fc->parent, lo, hi, fork_private_batch, fc);
+}
+
+/* Gives the child the entries of the plain private grant PG: the spans wholly inside it are
+ * shared in one walk (absent tables cost nothing); the one or two spans at its ends, which
+ * other grants may share, go through fork_span_locked. */
 static int fork_private_shared_locked(struct fork_ctx *fc, struct grant *pg)
 {
-	uintptr_t end = grant_end(pg);
-	for (uintptr_t span = ALIGN_DOWN(pg->start, MMU_SHARE_SPAN); span < end;
-	     span += MMU_SHARE_SPAN) {
-		uintptr_t lo = MAX(span, pg->start), hi = MIN(span + MMU_SHARE_SPAN, end);
-		int err;
-		if ((lo == span && hi == span + MMU_SHARE_SPAN) ||
-		    span_plain_private_locked(fc->parent, span)) {
-			if (span == fc->last_shared)     /* the previous grant shared it already */
-				continue;
-			err = arch_mmu_share(&fc->parent->mmu, &fc->child->mmu, span);
-			fc->last_shared = span;
-			fc->parent_downgraded = true;
-		} else {
-			err = vm_unshare_locked(fc->parent, lo, hi);
-			if (!err)
-				err = vm_walk_batches_locked(fc->parent, lo, hi, fork_private_batch, fc);
-		}
-		if (err)
-			return err;
+	uintptr_t start = pg->start, end = grant_end(pg);
+	uintptr_t head = ALIGN_DOWN(start, MMU_SHARE_SPAN), tail = ALIGN_DOWN(end, MMU_SHARE_SPAN);
+	uintptr_t in_lo = ALIGN_UP(start, MMU_SHARE_SPAN);
+	int err = 0;
+	if (start != head)
+		err = fork_span_locked(fc, head, start, MIN(head + MMU_SHARE_SPAN, end));
+	if (!err && in_lo < tail) {
+		fc->parent_downgraded = true;
+		err = arch_mmu_share(&fc->parent->mmu, &fc->child->mmu, in_lo, tail);
 	}
-	return 0;
+	if (!err && end != tail && !(start != head && tail == head))
+		err = fork_span_locked(fc, tail, MAX(tail, start), end);
+	return err;
 }
 #endif
 

@@ -103,30 +103,6 @@ static int l2_of(struct mmu_space *space, uintptr_t va, bool create, paddr_t *l2
 	return 0;
 }
 
-int arch_mmu_share(struct mmu_space *parent, struct mmu_space *child, uintptr_t va)
-{
-	if (va % MMU_SHARE_SPAN)
-		panic("arch_mmu_share: %p is not a leaf-table boundary", (void *)va);
-	paddr_t pl2, cl2;
-	l2_of(parent, va, false, &pl2);
-	unsigned i = PT_INDEX(va, 2);
-	pte_t *pslot = pl2 ? &pt_virt(pl2)[i] : NULL;
-	if (!pslot || !(*pslot & PTE_VALID))
-		return 0;
-	if (l2_of(child, va, true, &cl2))
-		return -ENOMEM;
-	pte_t e = *pslot | PTE_APTABLE_RO;
-	*pslot = e;                              /* only the parent's lock-holder writes it */
-	pageinfo_get(table_pi(e & PTE_ADDR_MASK));
-	pte_t *cslot = &pt_virt(cl2)[i];
-	if (*cslot & PTE_VALID)
-		panic("arch_mmu_share: child already maps a table at %p", (void *)va);
-	*cslot = e;
-	dsb(ishst);
-	child->table_frames++;
-	return 0;
-}
-
 /* Copies the shared L3 table PT into *COPY: each entry takes a reference on its frame and loses
  * the write right in both tables. Returns 0 or -ENOMEM (nothing changed). */
 static int leaf_table_copy(paddr_t pt, paddr_t *copy)
@@ -179,13 +155,14 @@ static int unshare_link(struct mmu_space *space, pte_t *slot)
 	return 0;
 }
 
-/* The action of for_each_shared_link on one L2 entry. */
-enum link_op { LINK_UNSHARE, LINK_DETACH };
+/* What for_each_link calls for each valid L2 entry: the entry, the address its span starts at.
+ * Returns 0 to go on or an error that stops the walk. */
+typedef int (*link_fn)(struct mmu_space *space, pte_t *slot, uintptr_t va, void *ctx);
 
-/* Applies OP to every read-only (shared) L2 entry of SPACE whose span overlaps [START, END)
- * (LINK_DETACH: whose span lies inside it). Returns 0 or the first error. */
-static int for_each_shared_link(struct mmu_space *space, uintptr_t start, uintptr_t end,
-				enum link_op op)
+/* Calls FN for every valid L2 entry of SPACE whose span overlaps [START, END), in address order,
+ * skipping absent L0/L1 subtrees whole. Returns 0 or the first error of FN. */
+static int for_each_link(struct mmu_space *space, uintptr_t start, uintptr_t end, link_fn fn,
+			 void *ctx)
 {
 	const uintptr_t span1 = 1ul << PT_LEVEL_SHIFT(2), span2 = 1ul << PT_LEVEL_SHIFT(1);
 	uintptr_t va = ALIGN_DOWN(start, span1);
@@ -207,32 +184,77 @@ static int for_each_shared_link(struct mmu_space *space, uintptr_t start, uintpt
 		uintptr_t l2_end = ALIGN_DOWN(va, span2) + span2;
 		for (; va < end && va < l2_end; va += span1) {
 			pte_t *slot = &table[PT_INDEX(va, 2)];
-			if (!(*slot & PTE_VALID) || !(*slot & PTE_APTABLE_RO))
+			if (!(*slot & PTE_VALID))
 				continue;
-			if (op == LINK_UNSHARE) {
-				int err = unshare_link(space, slot);
-				if (err)
-					return err;
-			} else if (va >= start && va + span1 <= end) {
-				paddr_t pt = *slot & PTE_ADDR_MASK;
-				*slot = 0;
-				space->table_frames--;
-				arch_tlb_flush_space(space);     /* TLB before put */
-				leaf_table_put(pt);
-			}
+			int err = fn(space, slot, va, ctx);
+			if (err)
+				return err;
 		}
 	}
 	return 0;
 }
 
+/* for_each_link: shares the L3 table of *SLOT with the child CTX (see arch_mmu_share). */
+static int share_link(struct mmu_space *parent, pte_t *slot, uintptr_t va, void *ctx)
+{
+	struct mmu_space *child = ctx;
+	paddr_t cl2;
+	if (l2_of(child, va, true, &cl2))
+		return -ENOMEM;
+	pte_t e = *slot | PTE_APTABLE_RO;
+	*slot = e;                               /* only the parent's lock holder writes it */
+	pageinfo_get(table_pi(e & PTE_ADDR_MASK));
+	pte_t *cslot = &pt_virt(cl2)[PT_INDEX(va, 2)];
+	if (*cslot & PTE_VALID)
+		panic("arch_mmu_share: child of %p already maps a table at %p", (void *)parent,
+		      (void *)va);
+	*cslot = e;
+	child->table_frames++;
+	return 0;
+}
+
+int arch_mmu_share(struct mmu_space *parent, struct mmu_space *child, uintptr_t start,
+		   uintptr_t end)
+{
+	if (start % MMU_SHARE_SPAN || end % MMU_SHARE_SPAN)
+		panic("arch_mmu_share: [%p, %p) is not made of leaf-table spans", (void *)start,
+		      (void *)end);
+	int err = for_each_link(parent, start, end, share_link, child);
+	dsb(ishst);
+	return err;
+}
+
+/* for_each_link: makes a shared L3 table private (arch_mmu_unshare). */
+static int unshare_fn(struct mmu_space *space, pte_t *slot, uintptr_t va, void *ctx)
+{
+	(void)va;
+	(void)ctx;
+	return *slot & PTE_APTABLE_RO ? unshare_link(space, slot) : 0;
+}
+
+/* for_each_link: detaches a shared L3 table that lies inside the range CTX points at. */
+static int detach_fn(struct mmu_space *space, pte_t *slot, uintptr_t va, void *ctx)
+{
+	const uintptr_t *range = ctx;
+	if (!(*slot & PTE_APTABLE_RO) || va < range[0] || va + MMU_SHARE_SPAN > range[1])
+		return 0;
+	paddr_t pt = *slot & PTE_ADDR_MASK;
+	*slot = 0;
+	space->table_frames--;
+	arch_tlb_flush_space(space);             /* TLB before put */
+	leaf_table_put(pt);
+	return 0;
+}
+
 int arch_mmu_unshare(struct mmu_space *space, uintptr_t start, uintptr_t end)
 {
-	return for_each_shared_link(space, start, end, LINK_UNSHARE);
+	return for_each_link(space, start, end, unshare_fn, NULL);
 }
 
 void arch_mmu_detach(struct mmu_space *space, uintptr_t start, uintptr_t end)
 {
-	for_each_shared_link(space, start, end, LINK_DETACH);
+	uintptr_t range[2] = { start, end };
+	for_each_link(space, start, end, detach_fn, range);
 }
 
 paddr_t arch_mmu_leaf_table(struct mmu_space *space, uintptr_t va, bool *shared)

@@ -98,28 +98,6 @@ static int pd_of(struct mmu_space *space, uintptr_t va, bool create, paddr_t *pd
 	return 0;
 }
 
-int arch_mmu_share(struct mmu_space *parent, struct mmu_space *child, uintptr_t va)
-{
-	if (va % MMU_SHARE_SPAN)
-		panic("arch_mmu_share: %p is not a leaf-table boundary", (void *)va);
-	paddr_t ppd, cpd;
-	pd_of(parent, va, false, &ppd);
-	unsigned i = x86_level_index(va, 1);
-	x86_pte_t e = ppd ? x86_table_read(ppd, i) : 0;
-	if (!(e & X86_PTE_P))
-		return 0;
-	if (pd_of(child, va, true, &cpd))
-		return -ENOMEM;
-	while (!x86_table_cas(ppd, i, &e, e & ~(x86_pte_t)X86_PTE_RW))
-		;
-	pageinfo_get(table_pi(e & X86_PTE_ADDR_MASK));
-	x86_pte_t old = x86_table_exchange(cpd, i, e & ~(x86_pte_t)X86_PTE_RW);
-	if (old & X86_PTE_P)
-		panic("arch_mmu_share: child already maps a table at %p", (void *)va);
-	child->table_frames++;
-	return 0;
-}
-
 /* Copies the shared leaf table PT for SPACE into *COPY: each entry takes a reference on its frame
  * and loses the write right in both tables. Returns 0 or -ENOMEM (nothing changed). */
 static int leaf_table_copy(struct mmu_space *space, paddr_t pt, paddr_t *copy)
@@ -170,13 +148,15 @@ static int unshare_link(struct mmu_space *space, paddr_t pd, unsigned i, x86_pte
 	return 0;
 }
 
-/* The action of for_each_link on one PD entry. */
-enum link_op { LINK_UNSHARE, LINK_DETACH };
+/* What for_each_link calls for each present PD entry: the PD, the entry's index, the address
+ * it starts at and what it holds. Returns 0 to go on or an error that stops the walk. */
+typedef int (*link_fn)(struct mmu_space *space, paddr_t pd, unsigned i, uint64_t va, x86_pte_t e,
+		       void *ctx);
 
-/* Applies OP to every read-only (shared) PD entry of SPACE whose span overlaps [START, END)
- * (LINK_DETACH: whose span lies inside it). Returns 0 or the first error. */
-static int for_each_shared_link(struct mmu_space *space, uint64_t start, uint64_t end,
-				enum link_op op)
+/* Calls FN for every present PD entry of SPACE whose span overlaps [START, END), in address
+ * order, skipping absent upper subtrees whole. Returns 0 or the first error of FN. */
+static int for_each_link(struct mmu_space *space, uint64_t start, uint64_t end, link_fn fn,
+			 void *ctx)
 {
 	uint64_t span1 = 1ull << x86_level_shift(1);
 	uint64_t span2 = 1ull << x86_level_shift(2);
@@ -200,31 +180,76 @@ static int for_each_shared_link(struct mmu_space *space, uint64_t start, uint64_
 		for (; va < end && va < pd_end; va += span1) {
 			unsigned i = x86_level_index(va, 1);
 			x86_pte_t e = x86_table_read(t, i);
-			if (!(e & X86_PTE_P) || (e & X86_PTE_RW))
+			if (!(e & X86_PTE_P))
 				continue;
-			if (op == LINK_UNSHARE) {
-				int err = unshare_link(space, t, i, e);
-				if (err)
-					return err;
-			} else if (va >= start && va + span1 <= end) {
-				x86_table_exchange(t, i, 0);
-				space->table_frames--;
-				arch_tlb_flush_space(space);     /* TLB before put */
-				leaf_table_put(e & X86_PTE_ADDR_MASK);
-			}
+			int err = fn(space, t, i, va, e, ctx);
+			if (err)
+				return err;
 		}
 	}
 	return 0;
 }
 
+/* for_each_link: shares the leaf table of entry E with the child CTX (see arch_mmu_share). */
+static int share_link(struct mmu_space *parent, paddr_t pd, unsigned i, uint64_t va, x86_pte_t e,
+		      void *ctx)
+{
+	struct mmu_space *child = ctx;
+	paddr_t cpd;
+	if (pd_of(child, (uintptr_t)va, true, &cpd))
+		return -ENOMEM;
+	while (!x86_table_cas(pd, i, &e, e & ~(x86_pte_t)X86_PTE_RW))
+		;
+	pageinfo_get(table_pi(e & X86_PTE_ADDR_MASK));
+	x86_pte_t old = x86_table_exchange(cpd, i, e & ~(x86_pte_t)X86_PTE_RW);
+	if (old & X86_PTE_P)
+		panic("arch_mmu_share: child of %p already maps a table at %#llx", (void *)parent,
+		      (unsigned long long)va);
+	child->table_frames++;
+	return 0;
+}
+
+int arch_mmu_share(struct mmu_space *parent, struct mmu_space *child, uintptr_t start,
+		   uintptr_t end)
+{
+	if (start % MMU_SHARE_SPAN || end % MMU_SHARE_SPAN)
+		panic("arch_mmu_share: [%p, %p) is not made of leaf-table spans", (void *)start,
+		      (void *)end);
+	return for_each_link(parent, start, end, share_link, child);
+}
+
+/* for_each_link: makes a shared leaf table private (arch_mmu_unshare). */
+static int unshare_fn(struct mmu_space *space, paddr_t pd, unsigned i, uint64_t va, x86_pte_t e,
+		      void *ctx)
+{
+	(void)va;
+	(void)ctx;
+	return e & X86_PTE_RW ? 0 : unshare_link(space, pd, i, e);
+}
+
+/* for_each_link: detaches a shared leaf table that lies inside the range CTX points at. */
+static int detach_fn(struct mmu_space *space, paddr_t pd, unsigned i, uint64_t va, x86_pte_t e,
+		     void *ctx)
+{
+	const uint64_t *range = ctx;
+	if ((e & X86_PTE_RW) || va < range[0] || va + (1ull << x86_level_shift(1)) > range[1])
+		return 0;
+	x86_table_exchange(pd, i, 0);
+	space->table_frames--;
+	arch_tlb_flush_space(space);             /* TLB before put */
+	leaf_table_put(e & X86_PTE_ADDR_MASK);
+	return 0;
+}
+
 int arch_mmu_unshare(struct mmu_space *space, uintptr_t start, uintptr_t end)
 {
-	return for_each_shared_link(space, start, end, LINK_UNSHARE);
+	return for_each_link(space, start, end, unshare_fn, NULL);
 }
 
 void arch_mmu_detach(struct mmu_space *space, uintptr_t start, uintptr_t end)
 {
-	for_each_shared_link(space, start, end, LINK_DETACH);
+	uint64_t range[2] = { start, end };
+	for_each_link(space, start, end, detach_fn, range);
 }
 
 paddr_t arch_mmu_leaf_table(struct mmu_space *space, uintptr_t va, bool *shared)
