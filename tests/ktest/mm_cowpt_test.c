@@ -37,13 +37,6 @@ static uint64_t free_start(void)
 	return frame_count_free();
 }
 
-static unsigned long heap_frames(void)
-{
-	struct kheap_stats st;
-	kheap_get_stats(&st);
-	return st.frames;
-}
-
 /* The byte page I of the region holds in the parent. */
 static uint8_t byte_of(size_t i)
 {
@@ -80,6 +73,14 @@ static struct addrspace *populated_parent(void)
 			break;
 	}
 	return as;
+}
+
+#if COW_PT
+static unsigned long heap_frames(void)
+{
+	struct kheap_stats st;
+	kheap_get_stats(&st);
+	return st.frames;
 }
 
 /* Fork cost, first-write cost, data and frees; CHILD_FIRST picks which side exits first. */
@@ -153,7 +154,6 @@ static void fork_cycle(bool child_first)
 	EXPECT_EQ(frame_count_free(), start);
 }
 
-#if COW_PT
 KTEST(mm_cowpt_fork_costs_upper_tables_and_a_write_one_table_child_exits_first)
 {
 	fork_cycle(true);
