@@ -62,9 +62,10 @@ int addrspace_create(struct addrspace **out);
 void addrspace_destroy(struct addrspace *as);
 
 /* Creates a copy of PARENT for a forked process in *CHILD_OUT: every grant is copied; pages of
- * private grants become CoW in both (entries read-only, counts incremented; a page borrowed by
- * an External grant elsewhere is copied for the child at once instead, so the borrow keeps
- * seeing the parent's writes); shared pages stay shared (unpopulated ones are populated first,
+ * private grants become CoW in both (with COW_PT, by sharing their leaf page tables read-only
+ * where a table holds only plain private memory, mm/fork.c; else entries read-only, counts
+ * incremented; a page borrowed by an External grant elsewhere is copied for the child at once
+ * instead, so the borrow keeps seeing the parent's writes); shared pages stay shared (unpopulated ones are populated first,
  * so both sides get the same frame); device and External pages are mapped in both; unpopulated
  * private pages stay unpopulated; mappings of scheme files are prepared again by their daemons
  * for the child first (mm/fmap.c; may block). Returns 0, or an error with no child and PARENT

@@ -137,7 +137,9 @@ static int unshare_link(struct mmu_space *space, pte_t *slot)
 	pte_t e = *slot;
 	paddr_t pt = e & PTE_ADDR_MASK;
 	if (pageinfo_refcount(table_pi(pt)) == 1) {
-		/* Ours alone: whoever dropped the other references already write-protected it. */
+		/* Ours alone: whoever dropped the other references already write-protected it (see
+		 * its entry changes before the count: the put released them). */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		*slot = e & ~PTE_APTABLE_RO;
 		arch_tlb_flush_space(space);
 		return 0;

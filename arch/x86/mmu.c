@@ -76,7 +76,7 @@ x86_pte_t x86_table_read(paddr_t pa, unsigned index)
 }
 
 /* Stores E at P if P still holds *OLD and returns true; else loads *OLD with what P holds. */
-static bool pte_cas(x86_pte_t *p, x86_pte_t *old, x86_pte_t e)
+bool x86_pte_cas(x86_pte_t *p, x86_pte_t *old, x86_pte_t e)
 {
 #if X86_WORD_SIZE == 8
 	return __atomic_compare_exchange_n(p, old, e, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
@@ -99,7 +99,7 @@ static bool pte_cas(x86_pte_t *p, x86_pte_t *old, x86_pte_t e)
 bool x86_table_cas(paddr_t pa, unsigned index, x86_pte_t *old, x86_pte_t e)
 {
 	x86_pte_t *t = x86_table_map(pa);
-	bool done = pte_cas(&t[index], old, e);
+	bool done = x86_pte_cas(&t[index], old, e);
 	x86_table_unmap(t);
 	return done;
 }

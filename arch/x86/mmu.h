@@ -48,6 +48,10 @@ void x86_table_free(struct mmu_space *space, paddr_t pa, unsigned level);
 /* Drops the reference of the one entry that pointed at table PA, which must be its last. */
 void x86_table_put_last(paddr_t pa);
 
+/* Stores E at P (a mapped table entry) if P still holds *OLD and returns true; else loads *OLD
+ * with what P holds. Atomic on both modes (cmpxchg8b on i686). */
+bool x86_pte_cas(x86_pte_t *p, x86_pte_t *old, x86_pte_t e);
+
 /* Replaces entry INDEX of the table at PA with E if it still holds *OLD (returns true), else
  * loads *OLD with what it holds. */
 bool x86_table_cas(paddr_t pa, unsigned index, x86_pte_t *old, x86_pte_t e);

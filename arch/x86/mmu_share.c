@@ -111,7 +111,7 @@ static int leaf_table_copy(struct mmu_space *space, paddr_t pt, paddr_t *copy)
 		x86_pte_t e = ((volatile x86_pte_t *)src)[i];
 		if (!(e & X86_PTE_P))
 			continue;
-		while ((e & X86_PTE_RW) && !x86_table_cas(pt, i, &e, e & ~(x86_pte_t)X86_PTE_RW))
+		while ((e & X86_PTE_RW) && !x86_pte_cas(&src[i], &e, e & ~(x86_pte_t)X86_PTE_RW))
 			;
 		struct pageinfo *fpi = pageinfo_of(e & X86_PTE_ADDR_MASK);
 		if (fpi) {
@@ -131,7 +131,9 @@ static int unshare_link(struct mmu_space *space, paddr_t pd, unsigned i, x86_pte
 {
 	paddr_t pt = e & X86_PTE_ADDR_MASK;
 	if (pageinfo_refcount(table_pi(pt)) == 1) {
-		/* Ours alone: whoever dropped the other references already write-protected it. */
+		/* Ours alone: whoever dropped the other references already write-protected it (see
+		 * its entry changes before the count: the put released them). */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		while (!x86_table_cas(pd, i, &e, e | X86_PTE_RW))
 			;
 		arch_tlb_flush_space(space);
