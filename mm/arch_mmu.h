@@ -53,6 +53,9 @@ void kunmap_frame(void *vaddr);
 struct mmu_space {
 	paddr_t root;           /* physical address of the top-level table (PML4 / PDPT / L0) */
 	unsigned long table_frames;  /* page-table frames this space owns, the root included */
+	unsigned long shared_links;  /* its read-only upper entries to leaf tables (COW_PT: shared,
+				      * or shared until the other sharers left); 0 lets
+				      * arch_mmu_unshare and arch_mmu_detach return at once */
 	unsigned asid;          /* aarch64: ASID in TTBR0; unused elsewhere */
 };
 

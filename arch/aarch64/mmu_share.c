@@ -141,6 +141,7 @@ static int unshare_link(struct mmu_space *space, pte_t *slot)
 		 * its entry changes before the count: the put released them). */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		*slot = e & ~PTE_APTABLE_RO;
+		space->shared_links--;
 		arch_tlb_flush_space(space);
 		return 0;
 	}
@@ -151,6 +152,7 @@ static int unshare_link(struct mmu_space *space, pte_t *slot)
 	*slot = 0;                               /* break */
 	arch_tlb_flush_space(space);             /* also TLB before put */
 	*slot = copy | PTE_TABLE | PTE_PXN_TABLE;   /* make */
+	space->shared_links--;
 	dsb(ishst);
 	isb();
 	leaf_table_put(pt);
@@ -203,6 +205,8 @@ static int share_link(struct mmu_space *parent, pte_t *slot, uintptr_t va, void 
 	paddr_t cl2;
 	if (l2_of(child, va, true, &cl2))
 		return -ENOMEM;
+	if (!(*slot & PTE_APTABLE_RO))
+		parent->shared_links++;
 	pte_t e = *slot | PTE_APTABLE_RO;
 	*slot = e;                               /* only the parent's lock holder writes it */
 	pageinfo_get(table_pi(e & PTE_ADDR_MASK));
@@ -212,6 +216,7 @@ static int share_link(struct mmu_space *parent, pte_t *slot, uintptr_t va, void 
 		      (void *)va);
 	*cslot = e;
 	child->table_frames++;
+	child->shared_links++;
 	return 0;
 }
 
@@ -243,6 +248,7 @@ static int detach_fn(struct mmu_space *space, pte_t *slot, uintptr_t va, void *c
 	paddr_t pt = *slot & PTE_ADDR_MASK;
 	*slot = 0;
 	space->table_frames--;
+	space->shared_links--;
 	arch_tlb_flush_space(space);             /* TLB before put */
 	leaf_table_put(pt);
 	return 0;
@@ -250,13 +256,16 @@ static int detach_fn(struct mmu_space *space, pte_t *slot, uintptr_t va, void *c
 
 int arch_mmu_unshare(struct mmu_space *space, uintptr_t start, uintptr_t end)
 {
+	if (!space->shared_links)
+		return 0;
 	return for_each_link(space, start, end, unshare_fn, NULL);
 }
 
 void arch_mmu_detach(struct mmu_space *space, uintptr_t start, uintptr_t end)
 {
 	uintptr_t range[2] = { start, end };
-	for_each_link(space, start, end, detach_fn, range);
+	if (space->shared_links)
+		for_each_link(space, start, end, detach_fn, range);
 }
 
 paddr_t arch_mmu_leaf_table(struct mmu_space *space, uintptr_t va, bool *shared)

@@ -209,6 +209,7 @@ int arch_mmu_space_create(struct mmu_space *space)
 		return -ENOMEM;
 	space->root = root;
 	space->table_frames = 1;
+	space->shared_links = 0;
 	space->asid = aarch64_asid_alloc();
 	return 0;
 }
@@ -242,8 +243,9 @@ void arch_mmu_space_destroy(struct mmu_space *space)
 	/* The TLB (walk caches included) forgets the space before its tables are reused. */
 	aarch64_asid_release(space->asid);
 	tables_free(space, space->root, 0, 0);
-	if (space->table_frames != 0)
-		panic("arch_mmu_space_destroy: %lu table frames unaccounted for", space->table_frames);
+	if (space->table_frames != 0 || space->shared_links != 0)
+		panic("arch_mmu_space_destroy: %lu table frames, %lu shared links unaccounted for",
+		      space->table_frames, space->shared_links);
 	space->root = 0;
 	space->asid = ASID_NONE;
 }

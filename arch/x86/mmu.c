@@ -233,8 +233,9 @@ void arch_mmu_space_destroy(struct mmu_space *space)
 	if (space == x86_active_space || (x86_read_cr3() & X86_PTE_ADDR_MASK) == space->root)
 		panic("arch_mmu_space_destroy: space %p is active", (void *)space);
 	free_tree(space, space->root, TOP, 0, X86_ROOT_USER_ENTRIES);
-	if (space->table_frames != 0)
-		panic("arch_mmu_space_destroy: %lu table frames unaccounted for", space->table_frames);
+	if (space->table_frames != 0 || space->shared_links != 0)
+		panic("arch_mmu_space_destroy: %lu table frames, %lu shared links unaccounted for",
+		      space->table_frames, space->shared_links);
 	space->root = 0;
 }
 

@@ -136,6 +136,7 @@ static int unshare_link(struct mmu_space *space, paddr_t pd, unsigned i, x86_pte
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		while (!x86_table_cas(pd, i, &e, e | X86_PTE_RW))
 			;
+		space->shared_links--;
 		arch_tlb_flush_space(space);
 		return 0;
 	}
@@ -145,6 +146,7 @@ static int unshare_link(struct mmu_space *space, paddr_t pd, unsigned i, x86_pte
 	pageinfo_get(table_pi(copy));
 	x86_table_exchange(pd, i, x86_link_entry(copy, 1));
 	space->table_frames--;                   /* PT left this space, its copy came in */
+	space->shared_links--;
 	arch_tlb_flush_space(space);             /* TLB before put */
 	leaf_table_put(pt);
 	return 0;
@@ -200,6 +202,8 @@ static int share_link(struct mmu_space *parent, paddr_t pd, unsigned i, uint64_t
 	paddr_t cpd;
 	if (pd_of(child, (uintptr_t)va, true, &cpd))
 		return -ENOMEM;
+	if (e & X86_PTE_RW)
+		parent->shared_links++;
 	while (!x86_table_cas(pd, i, &e, e & ~(x86_pte_t)X86_PTE_RW))
 		;
 	pageinfo_get(table_pi(e & X86_PTE_ADDR_MASK));
@@ -208,6 +212,7 @@ static int share_link(struct mmu_space *parent, paddr_t pd, unsigned i, uint64_t
 		panic("arch_mmu_share: child of %p already maps a table at %#llx", (void *)parent,
 		      (unsigned long long)va);
 	child->table_frames++;
+	child->shared_links++;
 	return 0;
 }
 
@@ -238,6 +243,7 @@ static int detach_fn(struct mmu_space *space, paddr_t pd, unsigned i, uint64_t v
 		return 0;
 	x86_table_exchange(pd, i, 0);
 	space->table_frames--;
+	space->shared_links--;
 	arch_tlb_flush_space(space);             /* TLB before put */
 	leaf_table_put(e & X86_PTE_ADDR_MASK);
 	return 0;
@@ -245,13 +251,16 @@ static int detach_fn(struct mmu_space *space, paddr_t pd, unsigned i, uint64_t v
 
 int arch_mmu_unshare(struct mmu_space *space, uintptr_t start, uintptr_t end)
 {
+	if (!space->shared_links)
+		return 0;
 	return for_each_link(space, start, end, unshare_fn, NULL);
 }
 
 void arch_mmu_detach(struct mmu_space *space, uintptr_t start, uintptr_t end)
 {
 	uint64_t range[2] = { start, end };
-	for_each_link(space, start, end, detach_fn, range);
+	if (space->shared_links)
+		for_each_link(space, start, end, detach_fn, range);
 }
 
 paddr_t arch_mmu_leaf_table(struct mmu_space *space, uintptr_t va, bool *shared)

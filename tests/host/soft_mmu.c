@@ -113,6 +113,7 @@ static void tlb_drop_space(const struct mmu_space *space)
 int arch_mmu_space_create(struct mmu_space *space)
 {
 	space->table_frames = 0;
+	space->shared_links = 0;
 	space->asid = 0;
 	int err = table_new(LEVELS - 1, &space->root);
 	if (err)
