@@ -27,7 +27,10 @@ ifeq ($(filter $(ARCH),x86_64 i686 aarch64),)
 $(error ARCH must be x86_64, i686 or aarch64, not '$(ARCH)')
 endif
 
-BUILD := build/$(ARCH)$(if $(filter 1,$(BENCH)),-bench)
+# COW_PT=0: fork copies page-table entries instead of sharing leaf tables (mm/arch_mmu.h); its
+# own build directory, so both kernels can be tested side by side.
+COW_PT ?= 1
+BUILD := build/$(ARCH)$(if $(filter 1,$(BENCH)),-bench)$(if $(filter 0,$(COW_PT)),-nocowpt)
 OBJ   := $(BUILD)/obj
 
 # Per-arch settings: CROSS_COMPILE, ARCH_CFLAGS, ARCH_LDFLAGS, ARCH_INCLUDES, ARCH_SRCS, QEMU,
@@ -47,7 +50,7 @@ CFLAGS := -std=c11 -ffreestanding -nostdlib -fno-builtin -fno-stack-protector -f
 	-fno-common -fno-strict-aliasing -fno-omit-frame-pointer -fno-tree-loop-distribute-patterns \
 	-O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-missing-field-initializers -MMD -MP -I. $(ARCH_INCLUDES) $(ARCH_CFLAGS) \
-	-DARCH_$(ARCH) -DKERNEL $(if $(filter 1,$(BENCH)),-DBENCH=1 -DMM_DEBUG=0,-DBENCH=0)
+	-DARCH_$(ARCH) -DKERNEL -DCOW_PT=$(COW_PT) $(if $(filter 1,$(BENCH)),-DBENCH=1 -DMM_DEBUG=0,-DBENCH=0)
 ASFLAGS := $(filter-out -std=c11 -Wstrict-prototypes -Wmissing-prototypes,$(CFLAGS)) -D__ASSEMBLY__
 LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
 	-T linker/$(ARCH).ld $(ARCH_LDFLAGS)
@@ -67,7 +70,7 @@ USER_ARCH_CFLAGS := $(USER_ARCH_CFLAGS_$(ARCH))
 USER_PROGS := $(basename $(notdir $(wildcard tests/user/*.c)))
 USER_CFLAGS := -std=c11 -ffreestanding -nostdlib -fno-builtin -fno-stack-protector -fno-pic \
 	-fno-pie -fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables -O2 -g \
-	-Wall -Wextra -Werror -mgeneral-regs-only -MMD -MP -I. $(USER_ARCH_CFLAGS)
+	-Wall -Wextra -Werror -mgeneral-regs-only -MMD -MP -I. $(USER_ARCH_CFLAGS) -DCOW_PT=$(COW_PT)
 USER_LIB_OBJS := $(USER_DIR)/lib/ulib.o $(USER_DIR)/lib/format.o $(USER_DIR)/lib/string.o \
 	$(USER_DIR)/lib/arch.o $(USER_DIR)/lib/scenario.o $(USER_DIR)/lib/driver.o
 USER_LIBGCC = $(shell $(CC) $(USER_ARCH_CFLAGS) -print-libgcc-file-name)

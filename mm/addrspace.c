@@ -82,6 +82,10 @@ void addrspace_destroy(struct addrspace *as)
 		panic("as=%p destroyed twice", (void *)as);
 	struct grant *g;
 	struct fmap_notices n = FMAP_NOTICES_INIT;
+#if COW_PT
+	/* Shared page tables go whole (their last sharer drops their frames), never copied. */
+	arch_mmu_detach(&as->mmu, 0, ALIGN_UP(arch_mmu_user_top(), MMU_SHARE_SPAN));
+#endif
 	while ((g = grant_tree_first(&as->grants))) {
 		fmap_grant_release_locked(as, g, &n);    /* scheme files: munmap notices */
 		vm_unmap_pages_locked(as, g->start, grant_end(g));

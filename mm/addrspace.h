@@ -59,6 +59,8 @@ struct addrspace {
 	unsigned long pinned_borrows;    /* lock: pinned user-scheme External grants (mm/borrow.c) */
 	atomic_ulong cpus;               /* atomic, each CPU changes only its own bit: the CPUs that
 					  * may cache its translations (bit 1ul << cpu id; mm/tlb.c) */
+	bool lent_private;               /* lock: vm_borrow lent one of its private frames; fork
+					  * then copies instead of sharing page tables (mm/fork.c) */
 };
 
 /* Creates an empty address space (no grants, a fresh page-table root), listed as live, with
@@ -72,14 +74,16 @@ int addrspace_create(struct addrspace **out);
 void addrspace_destroy(struct addrspace *as);
 
 /* Creates a copy of PARENT for a forked process in *CHILD_OUT: every grant is copied; pages of
- * private grants become CoW in both (entries read-only, counts incremented; a page borrowed by
- * an External grant elsewhere is copied for the child at once instead, so the borrow keeps
- * seeing the parent's writes); shared pages stay shared (the child's grants reference the same
- * shared objects, mm/shm.h: nothing is populated or copied); device and External pages are
- * mapped in both; unpopulated private pages stay unpopulated; mappings of scheme files are
- * prepared again by their daemons for the child first (mm/fmap.c; may block). Returns 0, or an
- * error with no child and PARENT unchanged in content (some of its entries may have become
- * read-only): -ENOMEM, a live daemon's refusal of the child's mapping (its -errno; a dead
+ * private grants become CoW in both (with COW_PT, by sharing their leaf page tables read-only
+ * where a table holds only plain private memory, mm/fork.c; else entries read-only, counts
+ * incremented; a page borrowed by an External grant elsewhere is copied for the child at once
+ * instead, so the borrow keeps seeing the parent's writes); shared pages stay shared (the
+ * child's grants reference the same shared objects, mm/shm.h: nothing is populated or copied);
+ * device and External pages are mapped in both; unpopulated private pages stay unpopulated;
+ * mappings of scheme files are prepared again by their daemons for the child first
+ * (mm/fmap.c; may block). Returns 0, or an error with no child and PARENT unchanged in content
+ * (some of its entries may have become read-only): -ENOMEM, a live daemon's refusal of the
+ * child's mapping (its -errno; a dead
  * daemon's mappings are copied), -EAGAIN (the parent's file mappings kept changing). */
 int addrspace_fork(struct addrspace *parent, struct addrspace **child_out);
 

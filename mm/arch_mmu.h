@@ -66,13 +66,18 @@ void arch_frame_copy(paddr_t dst, paddr_t src);
  * kernel half is the same in every space and the arch sets it up itself.
  *
  * Every page-table frame comes from frame_alloc() and is tagged PAGEINFO_PAGE_TABLE with its level
- * (0 = the table of leaf entries); arch_mmu_space_destroy() frees them. Leaf entries never take or drop frame references:
+ * (0 = the table of leaf entries); its pageinfo refcount is the number of upper-level entries, in
+ * all address spaces, that point at it (0 for a root); the last reference frees it
+ * (arch_mmu_space_destroy, arch_mmu_detach). Leaf entries never take or drop frame references:
  * the generic code does that around each call ("every entry made or removed changes the frame's
  * refcount"), and only after the TLB flush for a removed or downgraded entry ("TLB before free").
  * The caller serializes all calls on one space (the address-space lock). */
 struct mmu_space {
 	paddr_t root;           /* physical address of the top-level table (PML4 / PDPT / L0) */
 	unsigned long table_frames;  /* page-table frames this space owns, the root included */
+	unsigned long shared_links;  /* its read-only upper entries to leaf tables (COW_PT: shared,
+				      * or shared until the other sharers left); 0 lets
+				      * arch_mmu_unshare and arch_mmu_detach return at once */
 	unsigned asid;          /* aarch64: ASID in TTBR0; unused elsewhere */
 };
 
@@ -134,6 +139,50 @@ void arch_mmu_walk(struct mmu_space *space, uintptr_t start, uintptr_t end, mmu_
  * of leaf entries, as in pageinfo). For the invariant checker. */
 typedef void (*mmu_table_fn)(void *ctx, paddr_t table, unsigned level);
 void arch_mmu_walk_tables(struct mmu_space *space, mmu_table_fn fn, void *ctx);
+
+/* ---- Copy-on-write page tables (COW_PT=1, the default; `make COW_PT=0` turns sharing off) ----
+ * fork shares the parent's leaf tables (level 0, MMU_SHARE_SPAN bytes each) with the child
+ * instead of copying their entries: the child's upper entry points at the same table, and both
+ * upper entries lose the write right (x86: R/W of the PD entry; aarch64: APTable[1] of the L2
+ * table descriptor), so every page under them is read-only whatever its leaf says. A leaf table
+ * is shared exactly when the upper entries pointing at it are read-only. Before any entry under a
+ * shared table changes, the path is unshared (arch_mmu_unshare; arch_mmu_map does it itself,
+ * arch_mmu_unmap and arch_mmu_protect panic on a shared table): a table with refcount > 1 is
+ * copied, the copy's entries each take a reference on their frame (a count going 1 -> 2 is set
+ * CoW first) and lose the write right in both tables (each frame is now mapped twice), and the
+ * shared table drops this space's reference; a table with refcount 1 just gets its upper entry's
+ * write right back. The hardware accessed/dirty bits of a shared table's entries are the union
+ * of what every sharer did; they are copied as they are and nothing relies on them. */
+#ifndef COW_PT
+#ifdef KERNEL
+#define COW_PT 1
+#else
+#define COW_PT 0            /* the host tests' software MMU has no shared tables */
+#endif
+#endif
+#define MMU_SHARE_SPAN  (512ul * FRAME_SIZE)   /* what one leaf table maps: 2 MiB on every arch */
+
+/* Shares every leaf table of PARENT in [START, END) (MMU_SHARE_SPAN aligned) with CHILD, whose
+ * upper tables are created as needed and whose entries there must be empty: both upper entries
+ * become read-only and each table gains a reference. Absent subtrees cost nothing. Returns 0 or
+ * -ENOMEM (the tables shared so far stay; CHILD's destruction drops them). The caller flushes
+ * PARENT's TLB. */
+int arch_mmu_share(struct mmu_space *parent, struct mmu_space *child, uintptr_t start,
+		   uintptr_t end);
+
+/* Makes every leaf table of SPACE that maps a part of [START, END) private to SPACE (see above),
+ * flushing SPACE's TLB where an upper entry changed. Returns 0 or -ENOMEM (the tables unshared so
+ * far stay unshared: that changes no mapping). */
+int arch_mmu_unshare(struct mmu_space *space, uintptr_t start, uintptr_t end);
+
+/* Removes from SPACE every shared leaf table whose whole span lies in [START, END): clears the
+ * upper entry, flushes SPACE's TLB, then drops the reference; the last reference drops every
+ * frame reference of the table's entries (freeing frames) and frees the table. Never fails. */
+void arch_mmu_detach(struct mmu_space *space, uintptr_t start, uintptr_t end);
+
+/* Returns the leaf table of SPACE covering VA (0 when absent) and whether SPACE's upper entry to
+ * it is read-only (shared). For the invariant checker and the tests. */
+paddr_t arch_mmu_leaf_table(struct mmu_space *space, uintptr_t va, bool *shared);
 
 /* TLB invalidation for SPACE: on this CPU, or on every CPU when arch_tlb_flush_is_global().
  * The generic code calls them through mm/tlb.c (vm_tlb_flush_*), which adds the IPIs to the

@@ -50,8 +50,11 @@ static int borrow_pages_locked(struct addrspace *dst, struct grant *g, struct ad
 	for (size_t i = 0; i < g->pages; i++) {
 		uintptr_t sva = src_addr + i * FRAME_SIZE;
 		paddr_t pa;
-		int err = vm_page_own_locked(src, grant_tree_find(&src->grants, sva), sva, &pa);
+		struct grant *sg = grant_tree_find(&src->grants, sva);
+		int err = vm_page_own_locked(src, sg, sva, &pa);
 		if (!err) {
+			if (sg->provider.kind == GRANT_ALLOCATED)
+				src->lent_private = true;        /* see mm/fork.c */
 			pageinfo_set_shared(pageinfo_of(pa));
 			err = vm_map_ref_locked(dst, g->start + i * FRAME_SIZE, pa, flags);
 		}

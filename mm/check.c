@@ -12,7 +12,13 @@
  * the object's frame for that page and that all grants of one object have one base (start minus
  * object offset, what mm/shm.c's partial munmap relies on), and counts each object's grants,
  * compared with its refcount after the pass; pass 2 counts each frame an object holds as one more reference (a frame's
- * count = its entries + the object's one), marked shared. */
+ * count = its entries + the object's one), marked shared.
+ * Page-table frames: pass 2 also counts, per table frame, the upper entries of every live space
+ * that point at it (each space's upper tables are its own, so each link is seen once), and
+ * compares that with the table's refcount. A leaf table shared by several spaces (COW_PT) is
+ * reached from each of them, but its entries are counted once: the first walk to reach it
+ * marks its pageinfo (PAGEINFO_MARK), and the marks are cleared after each counting round. A
+ * leaf table with more than one reference must be reached through read-only upper entries only. */
 #include <stdarg.h>
 #include "mm/check.h"
 #include "mm/addrspace.h"
@@ -42,6 +48,8 @@ struct checker {
 	/* pass 2 */
 	const struct section *sec;
 	uint32_t *counts;
+	uintptr_t span;                  /* the leaf-table span of the last entry counted (1: none) */
+	bool span_counted;               /* its entries are counted (first visit of its table) */
 };
 
 static void __printf(2, 3) report(struct checker *c, const char *fmt, ...)
@@ -134,9 +142,27 @@ static void check_object(void *ctx, struct shm_object *obj)
 	obj->check_grants = 0;
 }
 
+/* Once per leaf table of the space (the first entry of each span): a table with more than one
+ * reference must be reached through a read-only (shared) upper entry. */
+static void check_span(struct checker *c, uintptr_t va)
+{
+	uintptr_t span = ALIGN_DOWN(va, MMU_SHARE_SPAN);
+	if (span == c->span)
+		return;
+	c->span = span;
+	bool shared;
+	paddr_t t = arch_mmu_leaf_table(&c->as->mmu, va, &shared);
+	struct pageinfo *pi = pageinfo_of(t);
+	if (pi && pageinfo_refcount(pi) > 1 && !shared)
+		report(c, "as=%p: leaf table %#llx has %u references but a writable link at %#lx",
+		       (void *)c->as, (unsigned long long)t, pageinfo_refcount(pi),
+		       (unsigned long)span);
+}
+
 static void check_entry(void *ctx, uintptr_t va, paddr_t pa, unsigned flags)
 {
 	struct checker *c = ctx;
+	check_span(c, va);
 	struct grant *g = grant_tree_find(&c->as->grants, va);
 	if (!g) {
 		report(c, "as=%p: entry va=%#lx pa=%#llx outside every grant", (void *)c->as,
@@ -281,15 +307,67 @@ static void check_space(void *ctx, struct addrspace *as)
 	if (c->tables != as->mmu.table_frames)
 		report(c, "as=%p: %lu page-table frames walked, mmu_space says %lu", (void *)as,
 		       c->tables, as->mmu.table_frames);
+	c->span = 1;
 	arch_mmu_walk(&as->mmu, MMU_USER_BASE, top, check_entry, c);
 	spin_unlock_irqrestore(&as->lock, irq);
 }
 
 /* ---- Pass 2: frame references, one section at a time ---- */
 
+/* Adds one to the count word of frame PA when it lies in the section being counted. */
+static uint32_t *count_word(struct checker *c, paddr_t pa)
+{
+	pfn_t pfn = paddr_to_pfn(pa);
+	if (pfn < c->sec->base_pfn || pfn - c->sec->base_pfn >= c->sec->count)
+		return NULL;
+	return &c->counts[pfn - c->sec->base_pfn];
+}
+
+/* Decides whether the entries of the leaf table over VA's span are counted in this round (not
+ * when another space's walk counted that shared table already). */
+static bool count_span(struct checker *c, uintptr_t va)
+{
+	uintptr_t span = ALIGN_DOWN(va, MMU_SHARE_SPAN);
+	if (span == c->span)
+		return c->span_counted;
+	c->span = span;
+	bool shared;
+	struct pageinfo *pi = pageinfo_of(arch_mmu_leaf_table(&c->as->mmu, va, &shared));
+	c->span_counted = true;
+	if (pi && (shared || pageinfo_refcount(pi) > 1))
+		c->span_counted = !pageinfo_test_and_mark(pi);
+	return c->span_counted;
+}
+
+static void count_table(void *ctx, paddr_t table, unsigned level)
+{
+	struct checker *c = ctx;
+	(void)level;
+	uint32_t *w = count_word(c, table);
+	if (table != c->as->mmu.root && w && (*w & CNT_MASK) != CNT_MASK)
+		(*w)++;                              /* one upper entry points at it */
+}
+
+static void unmark_table(void *ctx, paddr_t table, unsigned level)
+{
+	(void)ctx;
+	struct pageinfo *pi = pageinfo_of(table);
+	if (level == 0 && pi)
+		pageinfo_unmark(pi);
+}
+
+static void unmark_space(void *ctx, struct addrspace *as)
+{
+	unsigned long irq = spin_lock_irqsave(&as->lock);
+	arch_mmu_walk_tables(&as->mmu, unmark_table, ctx);
+	spin_unlock_irqrestore(&as->lock, irq);
+}
+
 static void count_entry(void *ctx, uintptr_t va, paddr_t pa, unsigned flags)
 {
 	struct checker *c = ctx;
+	if (!count_span(c, va))
+		return;
 	pfn_t pfn = paddr_to_pfn(pa);
 	if (pfn < c->sec->base_pfn || pfn - c->sec->base_pfn >= c->sec->count)
 		return;
@@ -311,7 +389,9 @@ static void count_space(void *ctx, struct addrspace *as)
 	struct checker *c = ctx;
 	unsigned long irq = spin_lock_irqsave(&as->lock);
 	c->as = as;
+	c->span = 1;
 	arch_mmu_walk(&as->mmu, MMU_USER_BASE, arch_mmu_user_top(), count_entry, c);
+	arch_mmu_walk_tables(&as->mmu, count_table, c);
 	spin_unlock_irqrestore(&as->lock, irq);
 }
 
@@ -341,6 +421,12 @@ static void compare_frame(struct checker *c, paddr_t pa, struct pageinfo *pi, ui
 	unsigned long long frame = (unsigned long long)pa;
 	bool zero = pa == c->zero;
 
+	if (type == PAGEINFO_PAGE_TABLE) {
+		if (rc != mapped)
+			report(c, "page table %#llx (level %u) refcount %u, but %u upper entries point "
+			       "at it", frame, pageinfo_level(pi), rc, mapped);
+		return;
+	}
 	if (type != PAGEINFO_USER) {
 		if (mapped)
 			report(c, "frame %#llx of type %s is mapped %u times", frame, type_name(type),
@@ -395,6 +481,7 @@ static void check_section(struct checker *c, const struct section *s)
 			c->counts[i] = 0;
 		addrspace_for_each_live(count_space, c);
 		shm_for_each_object(count_object, c);
+		addrspace_for_each_live(unmark_space, c);
 		for (uint32_t i = 0; i < part.count; i++)
 			compare_frame(c, pfn_to_paddr(part.base_pfn + i), &s->pages[first + i],
 				      c->counts[i]);

@@ -86,6 +86,9 @@ static int contig_place_locked(struct addrspace *as, struct grant *g, uintptr_t 
 	if (grant_tree_overlaps(&as->grants, addr, addr + len)) {
 		if (flags & MAP_FIXED_NOREPLACE)
 			return -EEXIST;
+		int err = vm_unshare_edges_locked(as, addr, addr + len);
+		if (err)
+			return err;
 		vm_remove_range_locked(as, addr, addr + len, spares);
 	}
 	g->start = addr;

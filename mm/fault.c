@@ -133,7 +133,9 @@ int vm_fault(struct addrspace *as, uintptr_t addr, enum vm_access access)
 		irq = spin_lock_irqsave(&as->lock);
 		struct grant *g = grant_tree_find(&as->grants, va);
 		err = !g || !grant_allows(g, access) ? -EFAULT :
-		      fault_grant_locked(as, g, va, access, &ff);
+		      vm_unshare_locked(as, va, va + FRAME_SIZE);    /* a shared table: copy it */
+		if (!err)
+			err = fault_grant_locked(as, g, va, access, &ff);
 		if (err != FMAP_FAULT_ASK)
 			break;
 		spin_unlock_irqrestore(&as->lock, irq);

@@ -1,6 +1,18 @@
 /* addrspace_fork (contract in mm/addrspace.h): a copy of every grant and of the entries under
  * it, with copy-on-write for private pages.
  *
+ * Shared page tables (COW_PT, mm/arch_mmu.h): a leaf table (2 MiB of address space) whose span
+ * holds only plain private memory (Allocated grants without a file) is not copied: the child
+ * points at the parent's table, both upper entries become read-only, and no entry or frame
+ * count is touched, so a fork costs the child's root and upper tables whatever is mapped; each
+ * side's first change under the table copies it (arch_mmu_unshare). A leaf table that holds
+ * anything else (AllocatedShared, PhysBorrowed, External, FmapBorrowed, a private file mapping)
+ * is copied entry by entry as below: a MAP_SHARED page must stay writable in both, which a
+ * read-only upper entry would forbid, and device or borrowed pages take no CoW. So is every
+ * private page of a space that has lent one of its private frames (vm_borrow, lent_private): a
+ * lent frame must not become CoW (see "Exception" below), and sharing would hide it. The rules
+ * below are for the entries fork copies.
+ *
  * Per provider, for each present entry of the parent:
  *   Allocated        the child maps the same frame read-only and takes a reference; the
  *                    parent's entry loses its write right. The frame's shared bit is cleared
@@ -46,6 +58,7 @@ struct fork_ctx {
 	struct addrspace *parent, *child;
 	struct grant *pg, *cg;           /* the parent's grant and its copy */
 	bool parent_downgraded;          /* an entry of the parent lost rights: flush at the end */
+	uintptr_t last_shared;           /* the leaf-table span shared last (1: none yet) */
 };
 
 static struct pageinfo *user_pageinfo(paddr_t pa, uintptr_t va)
@@ -141,6 +154,60 @@ static int fork_fmap_batch(void *ctx, struct vm_entry *e, unsigned count)
 	return 0;
 }
 
+#if COW_PT
+/* Returns whether G is plain private memory, whose leaf tables fork may share. */
+static bool plain_private(const struct grant *g)
+{
+	return g->provider.kind == GRANT_ALLOCATED && !g->provider.allocated.cow_file_ref.file;
+}
+
+/* Returns whether every grant of AS that overlaps the leaf-table span at VA is plain private. */
+static bool span_plain_private_locked(struct addrspace *as, uintptr_t va)
+{
+	spin_assert_held(&as->lock);
+	for (struct grant *g = grant_tree_lower_bound(&as->grants, va);
+	     g && g->start < va + MMU_SHARE_SPAN; g = grant_tree_next(g))
+		if (!plain_private(g))
+			return false;
+	return true;
+}
+
+/* Gives the child the entries [LO, HI) of a plain private grant, inside the leaf-table span at
+ * SPAN: shares the table when nothing but plain private memory lies under it, else copies. */
+static int fork_span_locked(struct fork_ctx *fc, uintptr_t span, uintptr_t lo, uintptr_t hi)
+{
+	if (span_plain_private_locked(fc->parent, span)) {
+		if (span == fc->last_shared)     /* the previous grant shared it already */
+			return 0;
+		fc->last_shared = span;
+		fc->parent_downgraded = true;
+		return arch_mmu_share(&fc->parent->mmu, &fc->child->mmu, span, span + MMU_SHARE_SPAN);
+	}
+	int err = vm_unshare_locked(fc->parent, lo, hi);
+	return err ? err : vm_walk_batches_locked(fc->parent, lo, hi, fork_private_batch, fc);
+}
+
+/* Gives the child the entries of the plain private grant PG: the spans wholly inside it are
+ * shared in one walk (absent tables cost nothing); the one or two spans at its ends, which
+ * other grants may share, go through fork_span_locked. */
+static int fork_private_shared_locked(struct fork_ctx *fc, struct grant *pg)
+{
+	uintptr_t start = pg->start, end = grant_end(pg);
+	uintptr_t head = ALIGN_DOWN(start, MMU_SHARE_SPAN), tail = ALIGN_DOWN(end, MMU_SHARE_SPAN);
+	uintptr_t in_lo = ALIGN_UP(start, MMU_SHARE_SPAN);
+	int err = 0;
+	if (start != head)
+		err = fork_span_locked(fc, head, start, MIN(head + MMU_SHARE_SPAN, end));
+	if (!err && in_lo < tail) {
+		fc->parent_downgraded = true;
+		err = arch_mmu_share(&fc->parent->mmu, &fc->child->mmu, in_lo, tail);
+	}
+	if (!err && end != tail && !(start != head && tail == head))
+		err = fork_span_locked(fc, tail, MAX(tail, start), end);
+	return err;
+}
+#endif
+
 /* Copies grant PG of the parent, and its entries, into the child. */
 static int fork_grant_locked(struct fork_ctx *fc, struct grant *pg)
 {
@@ -165,6 +232,13 @@ static int fork_grant_locked(struct fork_ctx *fc, struct grant *pg)
 	fc->pg = pg;
 	fc->cg = cg;
 
+#if COW_PT
+	if (plain_private(pg) && !fc->parent->lent_private)
+		return fork_private_shared_locked(fc, pg);
+	int uerr = vm_unshare_locked(fc->parent, pg->start, grant_end(pg));  /* entries change */
+	if (uerr)
+		return uerr;
+#endif
 	vm_batch_fn fn = fork_same_batch;
 	if (pg->provider.kind == GRANT_ALLOCATED) {
 		fn = fork_private_batch;
@@ -219,7 +293,7 @@ int addrspace_fork(struct addrspace *parent, struct addrspace **child_out)
 	int err = addrspace_new_unlisted(&child);
 	if (err)
 		return err;
-	struct fork_ctx fc = { .parent = parent, .child = child };
+	struct fork_ctx fc = { .parent = parent, .child = child, .last_shared = 1 };
 	struct fmap_fork ff;
 	unsigned long irq;
 	err = lock_prepared(parent, &ff, &irq);

@@ -111,6 +111,9 @@ void vm_remove_range_locked(struct addrspace *as, uintptr_t start, uintptr_t end
 	split_at_locked(as, end, &s);
 	nodes[0] = s.node[0];
 	nodes[1] = s.node[1];
+#if COW_PT
+	arch_mmu_detach(&as->mmu, start, end);   /* shared tables wholly inside (edges unshared) */
+#endif
 	struct fmap_notices n = FMAP_NOTICES_INIT;
 	struct shm_trim t = SHM_TRIM_INIT;
 	struct grant *g = grant_tree_lower_bound(&as->grants, start);
@@ -217,6 +220,8 @@ int vm_place_grant(struct addrspace *as, uintptr_t addr, size_t len, unsigned fl
 				err = -EBUSY;
 				goto unlock;
 			}
+			if ((err = vm_unshare_edges_locked(as, addr, addr + len)))
+				goto unlock;
 			vm_remove_range_locked(as, addr, addr + len, s.node);
 		}
 		g->start = addr;
@@ -393,6 +398,8 @@ int vm_mprotect(struct addrspace *as, uintptr_t addr, size_t len, unsigned prot)
 	err = check_cover_locked(as, addr, end, prot);
 	if (!err && vm_range_has_pinned_locked(as, addr, end))
 		err = -EBUSY;
+	if (!err)
+		err = vm_unshare_locked(as, addr, end);      /* entries change: tables of our own */
 	if (!err) {
 		split_at_locked(as, addr, &s);
 		split_at_locked(as, end, &s);
@@ -424,7 +431,7 @@ int vm_munmap(struct addrspace *as, uintptr_t addr, size_t len)
 	}
 	if (vm_range_has_pinned_locked(as, addr, end))
 		err = -EBUSY;
-	else
+	else if (!(err = vm_unshare_edges_locked(as, addr, end)))
 		vm_remove_range_locked(as, addr, end, s.node);
 	spin_unlock_irqrestore(&as->lock, irq);
 	spares_release(&s);

@@ -94,6 +94,17 @@ unsigned pageinfo_level(const struct pageinfo *pi)
 	       PAGEINFO_LEVEL_SHIFT;
 }
 
+bool pageinfo_test_and_mark(struct pageinfo *pi)
+{
+	return atomic_fetch_or_explicit(&pi->flags, PAGEINFO_MARK, memory_order_relaxed) &
+	       PAGEINFO_MARK;
+}
+
+void pageinfo_unmark(struct pageinfo *pi)
+{
+	atomic_fetch_and_explicit(&pi->flags, ~PAGEINFO_MARK, memory_order_relaxed);
+}
+
 void pageinfo_reset(struct pageinfo *pi, enum pageinfo_type type)
 {
 	atomic_store_explicit(&pi->flags, (uint32_t)type & PAGEINFO_TYPE_MASK, memory_order_release);

@@ -12,14 +12,14 @@
  *             bits 0-30   the count of references.
  *   flags     bits 0-3    type (enum pageinfo_type)
  *             bits 4-6    page-table level, for PAGEINFO_PAGE_TABLE (0 = the table of leaf entries)
- *             bits 7-31   free for later (pinned, zone, ...)
+ *             bit 7       mark: the invariant checker's "seen" bit for shared page tables
+ *             bits 8-31   free for later (pinned, zone, ...)
  * Why 32 + 32 and not one 64-bit word with fields: 32-bit atomic read-modify-write is native on
  * all three arches (i686 has no 64-bit atomic add, only a cmpxchg8b loop); the type changes when
  * a frame is allocated, freed or becomes a page table, and keeping it out of the count word means
  * those changes never make a refcount CAS retry; and 2^31 - 1 references is more than the number
- * of page-table entries that can point at one frame. The next issue (pageinfo for page-table
- * frames, CoW page tables) fits the page-table level and more flags in the flags word without
- * growing the struct.
+ * of page-table entries that can point at one frame. Page-table frames (with CoW page tables)
+ * use the same count and keep their level in the flags word, without growing the struct.
  *
  * Who holds a reference: each present page-table entry that maps the frame holds one (so a frame
  * mapped into three address spaces has count 3), and later each kernel pin (a frame lent to a
@@ -29,8 +29,9 @@
  * A refcount of 0 on an allocated frame means: no page-table entry and no pin refers to it; the
  * frame belongs solely to the code path that called frame_alloc (or that just dropped the last
  * reference), which must either map it (taking the first reference) or hand it back with
- * frame_free. Kernel-internal frames (page tables, kernel heap) stay at 0 until the page-table
- * issue starts counting references to page tables. A free frame always has count 0 and type
+ * frame_free. A page-table frame's count is the number of upper-level entries, in all address
+ * spaces, that point at it (0 for a root; n for a leaf table shared by n spaces after fork, see
+ * mm/arch_mmu.h); kernel-heap frames stay at 0. A free frame always has count 0 and type
  * PAGEINFO_FREE, and may not gain references.
  *
  * Concurrency: every field is a C11 atomic, so pageinfo functions need no lock. The count changes
@@ -101,6 +102,14 @@ void pageinfo_set_type(struct pageinfo *pi, enum pageinfo_type type, unsigned le
 /* Sets the whole flags word to TYPE alone, clearing every other flag: for the frame allocator,
  * which calls it with its lock held when a frame is handed out or comes back. */
 void pageinfo_reset(struct pageinfo *pi, enum pageinfo_type type);
+
+#define PAGEINFO_MARK        0x00000080u
+
+/* Sets the mark bit and returns whether it was set already (mm/check.c, under its lock). */
+bool pageinfo_test_and_mark(struct pageinfo *pi);
+
+/* Clears the mark bit. */
+void pageinfo_unmark(struct pageinfo *pi);
 
 /* Returns the page-table level stored with PAGEINFO_PAGE_TABLE. */
 unsigned pageinfo_level(const struct pageinfo *pi);

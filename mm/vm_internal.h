@@ -127,6 +127,16 @@ int vm_page_replace_locked(struct addrspace *as, struct grant *g, uintptr_t va, 
  * (another provider). */
 int vm_page_own_locked(struct addrspace *as, struct grant *g, uintptr_t va, paddr_t *pa);
 
+/* ---- Copy-on-write page tables (COW_PT, mm/arch_mmu.h) ---- */
+
+/* Makes the page tables of AS over [START, END) private to AS before entries there change.
+ * Returns 0 or -ENOMEM (no mapping changed). Nothing to do without COW_PT. */
+int vm_unshare_locked(struct addrspace *as, uintptr_t start, uintptr_t end);
+
+/* Before [START, END) is removed: unshares the two leaf tables that the range covers only in
+ * part (vm_unmap_pages_locked detaches the others whole). 0 or -ENOMEM (nothing changed). */
+int vm_unshare_edges_locked(struct addrspace *as, uintptr_t start, uintptr_t end);
+
 /* ---- Walking present entries in batches ---- */
 
 struct vm_entry {
@@ -146,7 +156,9 @@ typedef int (*vm_batch_fn)(void *ctx, struct vm_entry *entries, unsigned count);
 int vm_walk_batches_locked(struct addrspace *as, uintptr_t start, uintptr_t end, vm_batch_fn fn,
 			   void *ctx);
 
-/* Unmaps every present entry of AS in [START, END): unmap, flush, then drop the references. */
+/* Unmaps every present entry of AS in [START, END): unmap, flush, then drop the references.
+ * Shared page tables wholly inside the range are detached; one that the range covers in part
+ * must have been unshared (vm_unshare_edges_locked), else the arch panics. */
 void vm_unmap_pages_locked(struct addrspace *as, uintptr_t start, uintptr_t end);
 
 /* Flushes the TLB entries of the COUNT pages of ENTRIES on every CPU that may cache them, one
@@ -157,7 +169,8 @@ void vm_flush_entries(struct addrspace *as, const struct vm_entry *entries, unsi
 
 /* Removes every grant of AS in [START, END) (page aligned) with its pages, splitting grants that
  * straddle the ends with the nodes in SPARES (two, NULLed when used). The range must hold no
- * pinned borrow (check vm_range_has_pinned_locked first and fail with -EBUSY; panics). */
+ * pinned borrow (check vm_range_has_pinned_locked first and fail with -EBUSY; panics), and its
+ * edges must be unshared (vm_unshare_edges_locked first, which may fail with -ENOMEM). */
 void vm_remove_range_locked(struct addrspace *as, uintptr_t start, uintptr_t end,
 			    struct grant *spares[2]);
 

@@ -182,12 +182,37 @@ int vm_page_replace_locked(struct addrspace *as, struct grant *g, uintptr_t va, 
 	return replace_locked(as, g, va, old, pageinfo_of(old), &new);
 }
 
+int vm_unshare_locked(struct addrspace *as, uintptr_t start, uintptr_t end)
+{
+	spin_assert_held(&as->lock);
+#if COW_PT
+	return arch_mmu_unshare(&as->mmu, start, end);
+#else
+	(void)start;
+	(void)end;
+	return 0;
+#endif
+}
+
+int vm_unshare_edges_locked(struct addrspace *as, uintptr_t start, uintptr_t end)
+{
+	int err = 0;
+	if (start % MMU_SHARE_SPAN)
+		err = vm_unshare_locked(as, start, start + FRAME_SIZE);
+	if (!err && end % MMU_SHARE_SPAN)
+		err = vm_unshare_locked(as, end - FRAME_SIZE, end);
+	return err;
+}
+
 int vm_page_own_locked(struct addrspace *as, struct grant *g, uintptr_t va, paddr_t *out)
 {
 	spin_assert_held(&as->lock);
 	enum grant_kind kind = g->provider.kind;
 	if (kind != GRANT_ALLOCATED && kind != GRANT_ALLOCATED_SHARED && kind != GRANT_EXTERNAL)
 		return -EINVAL;
+	int uerr = vm_unshare_locked(as, va, va + FRAME_SIZE);
+	if (uerr)
+		return uerr;
 	paddr_t pa;
 	bool file = kind == GRANT_ALLOCATED && g->provider.allocated.cow_file_ref.file;
 	if (!arch_mmu_query(&as->mmu, va, &pa, NULL)) {
@@ -304,5 +329,8 @@ static int unmap_batch(void *ctx, struct vm_entry *e, unsigned count)
 
 void vm_unmap_pages_locked(struct addrspace *as, uintptr_t start, uintptr_t end)
 {
+#if COW_PT
+	arch_mmu_detach(&as->mmu, start, end);
+#endif
 	vm_walk_batches_locked(as, start, end, unmap_batch, as);
 }

@@ -12,6 +12,10 @@
 # the directory of memory scenarios (*.mem, default tests/scenarios; `make test SCENARIOS=dir`).
 # Each boot is one run <arch>:<mem>:<cpus>, logged in build/test/<arch>-<mem>-smp<cpus>.log; the
 # kernel gets "smp=<cpus>" on its command line and its SMP self-tests expect that many CPUs.
+# Each arch also boots once without copy-on-write page tables (COW_PT=0, mm/arch_mmu.h) at its
+# smallest memory size with 1 CPU, so the memory scenarios and self-tests run both ways; that
+# boot runs one short fuzz run instead of the three long ones (run <arch>:<mem>:1:nocowpt, log
+# <arch>-<mem>-smp1-nocowpt.log). TEST_NOCOWPT=0 leaves it out.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +47,14 @@ smps_for() {
 total_pass=0 total_fail=0 bad=0
 runs=()
 
+# The extra make variables of a run's variant (empty, or nocowpt), into the array variant_vars.
+set_variant_vars() {
+	variant_vars=()
+	if [ "${1:-}" = nocowpt ]; then
+		variant_vars=(COW_PT=0 IMAGE_TAG=-quick "KCMDLINE=fuzz_ops=5000 fuzz_seed=3 fuzz_inject=10000")
+	fi
+}
+
 echo "== building"
 for arch in "${arches[@]}"; do
 	which=first
@@ -55,20 +67,33 @@ for arch in "${arches[@]}"; do
 				total_fail=$((total_fail + 1)); bad=1
 				continue
 			fi
-			runs+=("$arch:$mem:$smp")
+			runs+=("$arch:$mem:$smp:")
 		done
 		which=rest
 	done
+	if [ "${TEST_NOCOWPT:-1}" != 0 ]; then
+		mem=$(mems_for "$arch" | awk '{print $1}')
+		set_variant_vars nocowpt
+		blog="$out/build-$arch-$mem-smp1-nocowpt.log"
+		if ! make -s --no-print-directory ARCH="$arch" MEM="$mem" SMP=1 KVM="${KVM:-0}" SCENARIOS="$scen_dir" "${variant_vars[@]}" image >"$blog" 2>&1; then
+			echo "$arch $mem smp1 nocowpt: BUILD FAILED (see $blog)"
+			tail -n 20 "$blog"
+			total_fail=$((total_fail + 1)); bad=1
+		else
+			runs+=("$arch:$mem:1:nocowpt")
+		fi
+	fi
 done
 
 # Boots one run in the background-friendly way: writes $out/<arch>-<mem>.{log,status,time}.
 boot_one() {
-	local arch mem smp
-	IFS=: read -r arch mem smp <<<"$1"
-	local name="$arch-$mem-smp$smp"
+	local arch mem smp variant
+	IFS=: read -r arch mem smp variant <<<"$1"
+	local name="$arch-$mem-smp$smp${variant:+-$variant}"
 	local log="$out/$name.log"
 	local cmd
-	cmd=$(make -s --no-print-directory ARCH="$arch" MEM="$mem" SMP="$smp" KVM="${KVM:-0}" LOG="$log" print-qemu)
+	set_variant_vars "$variant"
+	cmd=$(make -s --no-print-directory ARCH="$arch" MEM="$mem" SMP="$smp" KVM="${KVM:-0}" LOG="$log" "${variant_vars[@]}" print-qemu)
 	rm -f "$log"
 	local start=$SECONDS
 	timeout --foreground -k 5 "$timeout_s" $cmd </dev/null >"$out/$name.qemu.log" 2>&1
@@ -96,8 +121,8 @@ fuzz_lines() {
 }
 
 for run in "${runs[@]}"; do
-	IFS=: read -r arch mem smp <<<"$run"
-	name="$arch-$mem-smp$smp"
+	IFS=: read -r arch mem smp variant <<<"$run"
+	name="$arch-$mem-smp$smp${variant:+-$variant}"
 	log="$out/$name.log"
 	[ -f "$log" ] || : >"$log"
 	result=$(tests/ktap-check.sh "$log" "$(cat "$out/$name.status")")
@@ -106,13 +131,13 @@ for run in "${runs[@]}"; do
 	secs=$(cat "$out/$name.time")
 	total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
 	if [ $ok -eq 0 ]; then
-		printf '%-8s %-5s smp%-2s %3d passed, %d failed  (%ss)\n' "$arch" "$mem" "$smp" "$p" "$f" "$secs"
+		printf '%-8s %-5s smp%-2s %3d passed, %d failed  (%ss)%s\n' "$arch" "$mem" "$smp" "$p" "$f" "$secs" "${variant:+  $variant}"
 		fuzz_lines "$log"
 	else
 		# A broken boot counts as one more failure even when no test said "not ok".
 		[ "$f" -gt 0 ] || total_fail=$((total_fail + 1))
 		bad=1
-		printf '%-8s %-5s smp%-2s %3d passed, %d failed  (%ss) FAILED:%s\n' "$arch" "$mem" "$smp" "$p" "$f" "$secs" "$problems"
+		printf '%-8s %-5s smp%-2s %3d passed, %d failed  (%ss)%s FAILED:%s\n' "$arch" "$mem" "$smp" "$p" "$f" "$secs" "${variant:+  $variant}" "$problems"
 		grep -aE 'not ok|PANIC|# .*:[0-9]+:|fuzz: FAIL|fuzz: replay' "$log" | head -n 20 | sed 's/^/    /'
 		fuzz_lines "$log"
 		echo "    log: $log"
@@ -144,8 +169,8 @@ fi
 echo "== memory scenarios of $scen_dir against Linux"
 declare -A scen_first=()
 for run in "${runs[@]}"; do
-	IFS=: read -r arch mem smp <<<"$run"
-	name="$arch-$mem-smp$smp"
+	IFS=: read -r arch mem smp variant <<<"$run"
+	name="$arch-$mem-smp$smp${variant:+-$variant}"
 	dir=build/scenarios/$arch
 	[ -z "${scen_first[$arch]:-}" ] || dir=build/scenarios/$name
 	scen_first[$arch]=1
@@ -155,8 +180,8 @@ for run in "${runs[@]}"; do
 	read -r sp sf ss snames <<<"$result"
 	total_pass=$((total_pass + sp)); total_fail=$((total_fail + sf))
 	ms=$(sed -n 's/.*# scenarios took \([0-9]*\) ms.*/\1/p' "$out/$name.log" | tail -n 1)
-	msg=$(printf '%-8s %-5s smp%-2s %3d scenarios match Linux, %d differ, %d skipped, %s s' \
-		"$arch" "$mem" "$smp" "$sp" "$sf" "$ss" "$( [ -n "$ms" ] && echo "$((ms / 1000)).$(( (ms % 1000) / 100 ))" || echo '?')")
+	msg=$(printf '%-8s %-5s smp%-2s %3d scenarios match Linux, %d differ, %d skipped, %s s%s' \
+		"$arch" "$mem" "$smp" "$sp" "$sf" "$ss" "$( [ -n "$ms" ] && echo "$((ms / 1000)).$(( (ms % 1000) / 100 ))" || echo '?')" "${variant:+  $variant}")
 	[ "$ss" -eq 0 ] || msg="$msg (files:$snames)"
 	echo "$msg"
 	if [ $ok -ne 0 ]; then

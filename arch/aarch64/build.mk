@@ -26,6 +26,7 @@ ARCH_SRCS := \
 	arch/aarch64/trap.c \
 	arch/aarch64/mmu.c \
 	arch/aarch64/mmu_space.c \
+	arch/aarch64/mmu_share.c \
 	arch/aarch64/tlb.c \
 	arch/aarch64/usercopy.S \
 	arch/aarch64/usercopy.c \

@@ -36,6 +36,21 @@ static inline void aarch64_tlbi_page(uintptr_t va, unsigned asid)
  * point of unification, I-cache invalidation), where CTR_EL0 says it is needed. */
 void aarch64_sync_icache_frame(paddr_t pa);
 
+/* ---- Shared between mmu_space.c and mmu_share.c ---- */
+
+/* Allocates a zeroed table frame (refcount 0) of pageinfo level LEVEL; 0 or -ENOMEM. */
+int aarch64_table_alloc(unsigned level, paddr_t *pa);
+
+/* Frees a table frame that nothing points at any more (refcount 0). */
+void aarch64_table_free(paddr_t pa);
+
+/* Drops the reference of the one entry that pointed at table PA, which must be its last. */
+void aarch64_table_put_last(paddr_t pa);
+
+/* Returns page descriptor D without the write right (AP[2] set, DBM clear), its dirty state kept
+ * in PTE_SW_DIRTY. */
+pte_t aarch64_leaf_write_protect(pte_t d);
+
 /* The TTBR0 value that maps nothing (the boot's empty root, ASID 0); set by aarch64_cpu_init. */
 extern uint64_t aarch64_empty_ttbr0;
 

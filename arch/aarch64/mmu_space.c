@@ -62,8 +62,9 @@ static inline unsigned pi_level(unsigned hw)
 	return 3 - hw;
 }
 
-/* Allocates a zeroed table frame for pageinfo level LEVEL into *PA; returns 0 or -ENOMEM. */
-static int table_alloc(unsigned level, paddr_t *pa)
+/* Allocates a zeroed table frame (refcount 0) for pageinfo level LEVEL into *PA; returns 0 or
+ * -ENOMEM. */
+int aarch64_table_alloc(unsigned level, paddr_t *pa)
 {
 	if (frame_alloc(pa))
 		return -ENOMEM;
@@ -74,10 +75,14 @@ static int table_alloc(unsigned level, paddr_t *pa)
 	return 0;
 }
 
-/* Gives a table frame back to the frame allocator. */
-static void table_free(paddr_t pa)
+/* Gives a table frame that nothing points at (refcount 0) back to the frame allocator. */
+void aarch64_table_free(paddr_t pa)
 {
-	pageinfo_set_type(pageinfo_of(pa), PAGEINFO_ALLOCATED, 0);
+	struct pageinfo *pi = pageinfo_of(pa);
+	if (pageinfo_refcount(pi) != 0)
+		panic("table_free: table %#llx still has %u references", (unsigned long long)pa,
+		      pageinfo_refcount(pi));
+	pageinfo_set_type(pi, PAGEINFO_ALLOCATED, 0);
 	frame_free(pa);
 }
 
@@ -125,6 +130,11 @@ static bool leaf_dirty(pte_t d)
 	return (d & PTE_SW_DIRTY) || !(d & PTE_AP_RO);
 }
 
+pte_t aarch64_leaf_write_protect(pte_t d)
+{
+	return ((d | PTE_AP_RO) & ~PTE_DBM) | (leaf_dirty(d) ? PTE_SW_DIRTY : 0);
+}
+
 /* Returns the bits of descriptor D that record its history, to carry into a new descriptor for
  * the same page: AF, and the dirty state folded into PTE_SW_DIRTY. */
 static pte_t leaf_history(pte_t d)
@@ -156,8 +166,9 @@ static unsigned leaf_flags(pte_t d)
 	return flags;
 }
 
-/* Returns the L3 entry for VA in SPACE, or NULL when a table on the way is missing. */
-static pte_t *leaf_lookup(const struct mmu_space *space, uintptr_t va)
+/* Returns the L3 entry for VA in SPACE, or NULL when a table on the way is missing. With MODIFY
+ * (the caller's name) the L3 table must not be shared: the generic code unshares first. */
+static pte_t *leaf_lookup(const struct mmu_space *space, uintptr_t va, const char *modify)
 {
 	pte_t *table = pt_virt(space->root);
 	for (unsigned hw = 0; hw < 3; hw++) {
@@ -167,6 +178,8 @@ static pte_t *leaf_lookup(const struct mmu_space *space, uintptr_t va)
 		if ((e & PTE_TYPE_MASK) != PTE_TABLE)
 			panic("mmu: block or bad entry %#llx at L%u for %p", (unsigned long long)e, hw,
 			      (void *)va);
+		if (modify && (e & PTE_APTABLE_RO))
+			panic("%s: %p is under a shared page table", modify, (void *)va);
 		table = pt_virt(e & PTE_ADDR_MASK);
 	}
 	return &table[PT_INDEX(va, 3)];
@@ -192,10 +205,11 @@ uintptr_t arch_mmu_user_top(void)
 int arch_mmu_space_create(struct mmu_space *space)
 {
 	paddr_t root;
-	if (table_alloc(ROOT_PI_LEVEL, &root))
+	if (aarch64_table_alloc(ROOT_PI_LEVEL, &root))
 		return -ENOMEM;
 	space->root = root;
 	space->table_frames = 1;
+	space->shared_links = 0;
 	space->asid = aarch64_asid_alloc();
 	return 0;
 }
@@ -212,9 +226,13 @@ static void tables_free(struct mmu_space *space, paddr_t pa, unsigned hw, uintpt
 		if (hw == 3)
 			panic("arch_mmu_space_destroy: va %p is still mapped (entry %#llx)",
 			      (void *)entry_va, (unsigned long long)table[i]);
+		if (table[i] & PTE_APTABLE_RO)
+			panic("arch_mmu_space_destroy: shared table at %p not detached",
+			      (void *)entry_va);
+		aarch64_table_put_last(table[i] & PTE_ADDR_MASK);
 		tables_free(space, table[i] & PTE_ADDR_MASK, hw + 1, entry_va);
 	}
-	table_free(pa);
+	aarch64_table_free(pa);
 	space->table_frames--;
 }
 
@@ -225,8 +243,9 @@ void arch_mmu_space_destroy(struct mmu_space *space)
 	/* The TLB (walk caches included) forgets the space before its tables are reused. */
 	aarch64_asid_release(space->asid);
 	tables_free(space, space->root, 0, 0);
-	if (space->table_frames != 0)
-		panic("arch_mmu_space_destroy: %lu table frames unaccounted for", space->table_frames);
+	if (space->table_frames != 0 || space->shared_links != 0)
+		panic("arch_mmu_space_destroy: %lu table frames, %lu shared links unaccounted for",
+		      space->table_frames, space->shared_links);
 	space->root = 0;
 	space->asid = ASID_NONE;
 }
@@ -236,6 +255,10 @@ int arch_mmu_map(struct mmu_space *space, uintptr_t va, paddr_t pa, unsigned fla
 	check_user_va(va, "arch_mmu_map");
 	if (!IS_ALIGNED(pa, PAGE_SIZE) || pa & ~PTE_ADDR_MASK)
 		panic("arch_mmu_map: bad frame %#llx for %p", (unsigned long long)pa, (void *)va);
+#if COW_PT
+	if (arch_mmu_unshare(space, va, va + PAGE_SIZE))
+		return -ENOMEM;
+#endif
 
 	/* Find the first missing table on the way down. */
 	pte_t *table = pt_virt(space->root);
@@ -251,15 +274,16 @@ int arch_mmu_map(struct mmu_space *space, uintptr_t va, paddr_t pa, unsigned fla
 	paddr_t fresh[3];
 	unsigned need = 3 - hw;
 	for (unsigned i = 0; i < need; i++) {
-		if (table_alloc(pi_level(hw + 1 + i), &fresh[i])) {
+		if (aarch64_table_alloc(pi_level(hw + 1 + i), &fresh[i])) {
 			while (i--)
-				table_free(fresh[i]);
+				aarch64_table_free(fresh[i]);
 			return -ENOMEM;
 		}
 	}
 	if (need)
 		dsb(ishst);             /* the zeroed tables before the entries that link them */
 	for (unsigned i = 0; i < need; i++) {
+		pageinfo_get(pageinfo_of(fresh[i]));     /* the link's reference */
 		table[PT_INDEX(va, hw + i)] = fresh[i] | PTE_TABLE | PTE_PXN_TABLE;
 		table = pt_virt(fresh[i]);
 	}
@@ -282,7 +306,7 @@ int arch_mmu_map(struct mmu_space *space, uintptr_t va, paddr_t pa, unsigned fla
 bool arch_mmu_unmap(struct mmu_space *space, uintptr_t va, paddr_t *old_pa)
 {
 	check_user_va(va, "arch_mmu_unmap");
-	pte_t *entry = leaf_lookup(space, va);
+	pte_t *entry = leaf_lookup(space, va, "arch_mmu_unmap");
 	if (!entry || !(pte_load(entry) & PTE_VALID))
 		return false;
 	pte_t old = pte_exchange(entry, 0);
@@ -295,7 +319,7 @@ bool arch_mmu_unmap(struct mmu_space *space, uintptr_t va, paddr_t *old_pa)
 void arch_mmu_protect(struct mmu_space *space, uintptr_t va, unsigned flags)
 {
 	check_user_va(va, "arch_mmu_protect");
-	pte_t *entry = leaf_lookup(space, va);
+	pte_t *entry = leaf_lookup(space, va, "arch_mmu_protect");
 	pte_t old = entry ? pte_load(entry) : 0;
 	if (!(old & PTE_VALID))
 		panic("arch_mmu_protect: va %p is not mapped", (void *)va);
@@ -322,7 +346,7 @@ bool arch_mmu_query(struct mmu_space *space, uintptr_t va, paddr_t *pa, unsigned
 {
 	if (va >= USER_TOP)
 		return false;
-	pte_t *entry = leaf_lookup(space, ALIGN_DOWN(va, PAGE_SIZE));
+	pte_t *entry = leaf_lookup(space, ALIGN_DOWN(va, PAGE_SIZE), NULL);
 	pte_t d = entry ? pte_load(entry) : 0;
 	if (!(d & PTE_VALID))
 		return false;

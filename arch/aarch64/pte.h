@@ -38,8 +38,10 @@ typedef uint64_t pte_t;
 #define PTE_UXN           (1ul << 54)   /* never executable at EL0 */
 #define PTE_SW_DIRTY      (1ul << 55)   /* software bit (55-58 are ignored by hardware): was dirty
 					   before a protect took the write right away */
-/* Table descriptor attribute: nothing below this entry is executable at EL1. */
+/* Table descriptor attributes: nothing below this entry is executable at EL1; nothing below it
+ * is writable at any EL (APTable[1], the hierarchical permission used by shared page tables). */
 #define PTE_PXN_TABLE     (1ul << 59)
+#define PTE_APTABLE_RO    (1ul << 62)
 #define PTE_ADDR_MASK     0x0000fffffffff000ul   /* output address bits 47:12 */
 
 /* What the kernel's own mappings use. */

@@ -32,6 +32,7 @@ ARCH_SRCS := \
 	arch/x86/kmap.c \
 	arch/x86/mmu.c \
 	arch/x86/mmu_walk.c \
+	arch/x86/mmu_share.c \
 	arch/x86/multiboot2.c \
 	arch/x86/page_ops.c \
 	arch/x86/paging.c \

@@ -76,7 +76,7 @@ x86_pte_t x86_table_read(paddr_t pa, unsigned index)
 }
 
 /* Stores E at P if P still holds *OLD and returns true; else loads *OLD with what P holds. */
-static bool pte_cas(x86_pte_t *p, x86_pte_t *old, x86_pte_t e)
+bool x86_pte_cas(x86_pte_t *p, x86_pte_t *old, x86_pte_t e)
 {
 #if X86_WORD_SIZE == 8
 	return __atomic_compare_exchange_n(p, old, e, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
@@ -96,26 +96,26 @@ static bool pte_cas(x86_pte_t *p, x86_pte_t *old, x86_pte_t e)
 
 /* Replaces entry INDEX of the table at PA with E only if it still holds OLD; returns whether it
  * did (and else leaves the current value in *OLD). */
-static bool table_cas(paddr_t pa, unsigned index, x86_pte_t *old, x86_pte_t e)
+bool x86_table_cas(paddr_t pa, unsigned index, x86_pte_t *old, x86_pte_t e)
 {
 	x86_pte_t *t = x86_table_map(pa);
-	bool done = pte_cas(&t[index], old, e);
+	bool done = x86_pte_cas(&t[index], old, e);
 	x86_table_unmap(t);
 	return done;
 }
 
 /* Stores E in entry INDEX of the table at PA and returns what it held. */
-static x86_pte_t table_exchange(paddr_t pa, unsigned index, x86_pte_t e)
+x86_pte_t x86_table_exchange(paddr_t pa, unsigned index, x86_pte_t e)
 {
 	x86_pte_t old = x86_table_read(pa, index);
-	while (!table_cas(pa, index, &old, e))
+	while (!x86_table_cas(pa, index, &old, e))
 		;
 	return old;
 }
 
 /* The entry that links a level-LEVEL table to the next-lower table at PA. PAE's PDPT entries
  * have no RW/US bits; elsewhere the upper levels allow everything and the leaf decides. */
-static x86_pte_t link_entry(paddr_t pa, unsigned level)
+x86_pte_t x86_link_entry(paddr_t pa, unsigned level)
 {
 	if (X86_PT_LEVELS == 3 && level == TOP)
 		return pa | X86_PTE_P;
@@ -125,7 +125,7 @@ static x86_pte_t link_entry(paddr_t pa, unsigned level)
 /* Allocates a zeroed page-table frame of LEVEL for SPACE and stores it in *PA. Returns 0 or
  * -ENOMEM. The PAE root must lie below 4 GiB (CR3 is 32 bits): it comes from the lowest free
  * frames. */
-static int table_alloc(struct mmu_space *space, unsigned level, paddr_t *pa)
+int x86_table_alloc(struct mmu_space *space, unsigned level, paddr_t *pa)
 {
 	if (fail_after != X86_MMU_NO_FAILURE && fail_after-- == 0) {
 		fail_after = X86_MMU_NO_FAILURE;
@@ -155,12 +155,16 @@ static int table_alloc(struct mmu_space *space, unsigned level, paddr_t *pa)
 	return 0;
 }
 
-/* Gives back the level-LEVEL table frame PA of SPACE; panics if it is not one. */
-static void table_free(struct mmu_space *space, paddr_t pa, unsigned level)
+/* Gives back the level-LEVEL table frame PA of SPACE, which no entry points at any more; panics
+ * if it is not one or is still referenced. */
+void x86_table_free(struct mmu_space *space, paddr_t pa, unsigned level)
 {
 	struct pageinfo *pi = pageinfo_of(pa);
 	if (!pi || pageinfo_type(pi) != PAGEINFO_PAGE_TABLE || pageinfo_level(pi) != level)
 		panic("table_free: frame %#llx is not a level-%u page table", (unsigned long long)pa, level);
+	if (pageinfo_refcount(pi) != 0)
+		panic("table_free: table %#llx still has %u references", (unsigned long long)pa,
+		      pageinfo_refcount(pi));
 	if (space->table_frames == 0)
 		panic("table_free: space %p owns no table frames", (void *)space);
 	frame_free(pa);
@@ -181,9 +185,13 @@ static void free_tree(struct mmu_space *space, paddr_t pa, unsigned level, uint6
 			panic("arch_mmu_space_destroy: %#llx is still mapped", (unsigned long long)va);
 		if (e & X86_PTE_PS)
 			panic("arch_mmu_space_destroy: large page at %#llx", (unsigned long long)va);
+		if (level == 1 && !(e & X86_PTE_RW))
+			panic("arch_mmu_space_destroy: shared table at %#llx not detached",
+			      (unsigned long long)va);
+		x86_table_put_last(e & X86_PTE_ADDR_MASK);
 		free_tree(space, e & X86_PTE_ADDR_MASK, level - 1, va, X86_PT_ENTRIES);
 	}
-	table_free(space, pa, level);
+	x86_table_free(space, pa, level);
 }
 
 /* Allocates the root (PML4, or a PAE PDPT below 4 GiB plus its three user directories),
@@ -192,7 +200,7 @@ int arch_mmu_space_create(struct mmu_space *space)
 {
 	*space = (struct mmu_space){ 0 };
 	paddr_t root;
-	if (table_alloc(space, TOP, &root))
+	if (x86_table_alloc(space, TOP, &root))
 		return -ENOMEM;
 	/* The kernel half: the same top-level entries as the kernel's own tables. Boot creates
 	 * every kernel top-level entry there will ever be, so copying them once is enough. */
@@ -207,12 +215,13 @@ int arch_mmu_space_create(struct mmu_space *space)
 	if (X86_PT_LEVELS == 3) {
 		for (unsigned i = 0; i < X86_ROOT_USER_ENTRIES; i++) {
 			paddr_t pd;
-			if (table_alloc(space, TOP - 1, &pd)) {
+			if (x86_table_alloc(space, TOP - 1, &pd)) {
 				free_tree(space, root, TOP, 0, X86_ROOT_USER_ENTRIES);
 				*space = (struct mmu_space){ 0 };
 				return -ENOMEM;
 			}
-			table_exchange(root, i, link_entry(pd, TOP));
+			pageinfo_get(pageinfo_of(pd));
+			x86_table_exchange(root, i, x86_link_entry(pd, TOP));
 		}
 	}
 	return 0;
@@ -224,8 +233,9 @@ void arch_mmu_space_destroy(struct mmu_space *space)
 	if (space == x86_active_space || (x86_read_cr3() & X86_PTE_ADDR_MASK) == space->root)
 		panic("arch_mmu_space_destroy: space %p is active", (void *)space);
 	free_tree(space, space->root, TOP, 0, X86_ROOT_USER_ENTRIES);
-	if (space->table_frames != 0)
-		panic("arch_mmu_space_destroy: %lu table frames unaccounted for", space->table_frames);
+	if (space->table_frames != 0 || space->shared_links != 0)
+		panic("arch_mmu_space_destroy: %lu table frames, %lu shared links unaccounted for",
+		      space->table_frames, space->shared_links);
 	space->root = 0;
 }
 
@@ -328,8 +338,10 @@ unsigned x86_pte_to_mmu_flags(x86_pte_t e)
 	return flags;
 }
 
-/* The level-0 table covering VA in SPACE, or 0 when an upper entry is absent. */
-static paddr_t leaf_table(const struct mmu_space *space, uintptr_t va)
+/* The level-0 table covering VA in SPACE, or 0 when an upper entry is absent. With MODIFY (the
+ * caller's name) the table must not be shared: the generic code unshares before it changes an
+ * entry (panics otherwise). */
+static paddr_t leaf_table(const struct mmu_space *space, uintptr_t va, const char *modify)
 {
 	paddr_t t = space->root;
 	for (unsigned l = TOP; l > 0; l--) {
@@ -338,6 +350,8 @@ static paddr_t leaf_table(const struct mmu_space *space, uintptr_t va)
 			return 0;
 		if (e & X86_PTE_PS)
 			panic("x86 mmu: large page over user address %p", (void *)va);
+		if (modify && l == 1 && !(e & X86_PTE_RW))
+			panic("%s: %p is under a shared page table", modify, (void *)va);
 		t = e & X86_PTE_ADDR_MASK;
 	}
 	return t;
@@ -348,6 +362,10 @@ int arch_mmu_map(struct mmu_space *space, uintptr_t va, paddr_t pa, unsigned fla
 {
 	check_user_page("arch_mmu_map", va);
 	x86_pte_t leaf = leaf_entry(pa, flags, va);
+#if COW_PT
+	if (arch_mmu_unshare(space, va, va + X86_PAGE_SIZE))
+		return -ENOMEM;
+#endif
 
 	/* Find the lowest existing table on the way to VA: T, at level L. */
 	paddr_t t = space->root;
@@ -366,21 +384,22 @@ int arch_mmu_map(struct mmu_space *space, uintptr_t va, paddr_t pa, unsigned fla
 	/* Tables for levels L-1 .. 0: allocate them all before changing anything. */
 	paddr_t fresh[X86_PT_LEVELS];
 	for (unsigned i = 0; i < l; i++) {
-		if (table_alloc(space, l - 1 - i, &fresh[i])) {
+		if (x86_table_alloc(space, l - 1 - i, &fresh[i])) {
 			while (i-- > 0)
-				table_free(space, fresh[i], l - 1 - i);
+				x86_table_free(space, fresh[i], l - 1 - i);
 			return -ENOMEM;
 		}
 	}
 	/* Fill the new chain bottom-up, so the one write into the live tree publishes it whole. */
 	paddr_t leaf_t = l ? fresh[l - 1] : t;
-	x86_pte_t old = table_exchange(leaf_t, x86_level_index(va, 0), leaf);
+	x86_pte_t old = x86_table_exchange(leaf_t, x86_level_index(va, 0), leaf);
 	if (old & X86_PTE_P)
 		panic("arch_mmu_map: %p is already mapped (entry %#llx)", (void *)va, (unsigned long long)old);
 	for (unsigned i = l; i-- > 0;) {
 		paddr_t parent = i ? fresh[i - 1] : t;
 		unsigned parent_level = l - i;
-		table_exchange(parent, x86_level_index(va, parent_level), link_entry(fresh[i], parent_level));
+		pageinfo_get(pageinfo_of(fresh[i]));      /* the link's reference */
+		x86_table_exchange(parent, x86_level_index(va, parent_level), x86_link_entry(fresh[i], parent_level));
 	}
 	return 0;
 }
@@ -389,10 +408,10 @@ int arch_mmu_map(struct mmu_space *space, uintptr_t va, paddr_t pa, unsigned fla
 bool arch_mmu_unmap(struct mmu_space *space, uintptr_t va, paddr_t *old_pa)
 {
 	check_user_page("arch_mmu_unmap", va);
-	paddr_t t = leaf_table(space, va);
+	paddr_t t = leaf_table(space, va, "arch_mmu_unmap");
 	if (!t)
 		return false;
-	x86_pte_t old = table_exchange(t, x86_level_index(va, 0), 0);
+	x86_pte_t old = x86_table_exchange(t, x86_level_index(va, 0), 0);
 	if (!(old & X86_PTE_P))
 		return false;
 	if (old_pa)
@@ -404,7 +423,7 @@ bool arch_mmu_unmap(struct mmu_space *space, uintptr_t va, paddr_t *old_pa)
 void arch_mmu_protect(struct mmu_space *space, uintptr_t va, unsigned flags)
 {
 	check_user_page("arch_mmu_protect", va);
-	paddr_t t = leaf_table(space, va);
+	paddr_t t = leaf_table(space, va, "arch_mmu_protect");
 	unsigned index = x86_level_index(va, 0);
 	x86_pte_t old = t ? x86_table_read(t, index) : 0, e;
 	do {
@@ -412,7 +431,7 @@ void arch_mmu_protect(struct mmu_space *space, uintptr_t va, unsigned flags)
 			panic("arch_mmu_protect: %p is not mapped", (void *)va);
 		/* Keep the frame and the accessed/dirty bits the hardware set. */
 		e = leaf_entry(old & X86_PTE_ADDR_MASK, flags, va) | (old & (X86_PTE_A | X86_PTE_D));
-	} while (!table_cas(t, index, &old, e));
+	} while (!x86_table_cas(t, index, &old, e));
 }
 
 /* Reads the leaf for VA back as a frame and MMU_* attributes. */
@@ -432,7 +451,7 @@ bool arch_mmu_query(struct mmu_space *space, uintptr_t va, paddr_t *pa, unsigned
 x86_pte_t x86_mmu_leaf(struct mmu_space *space, uintptr_t va)
 {
 	check_user_page("arch_mmu_query", va);
-	paddr_t t = leaf_table(space, va);
+	paddr_t t = leaf_table(space, va, NULL);
 	x86_pte_t e = t ? x86_table_read(t, x86_level_index(va, 0)) : 0;
 	return e & X86_PTE_P ? e : 0;
 }

@@ -38,6 +38,30 @@ static inline unsigned x86_level_index(uint64_t va, unsigned level)
 x86_pte_t *x86_table_map(paddr_t pa);
 void x86_table_unmap(x86_pte_t *table);
 
+/* Allocates a zeroed table frame of LEVEL (refcount 0) for SPACE, counted in table_frames;
+ * 0 or -ENOMEM. */
+int x86_table_alloc(struct mmu_space *space, unsigned level, paddr_t *pa);
+
+/* Frees the table frame PA of LEVEL of SPACE once nothing points at it (refcount 0). */
+void x86_table_free(struct mmu_space *space, paddr_t pa, unsigned level);
+
+/* Drops the reference of the one entry that pointed at table PA, which must be its last. */
+void x86_table_put_last(paddr_t pa);
+
+/* Stores E at P (a mapped table entry) if P still holds *OLD and returns true; else loads *OLD
+ * with what P holds. Atomic on both modes (cmpxchg8b on i686). */
+bool x86_pte_cas(x86_pte_t *p, x86_pte_t *old, x86_pte_t e);
+
+/* Replaces entry INDEX of the table at PA with E if it still holds *OLD (returns true), else
+ * loads *OLD with what it holds. */
+bool x86_table_cas(paddr_t pa, unsigned index, x86_pte_t *old, x86_pte_t e);
+
+/* Stores E in entry INDEX of the table at PA and returns what it held. */
+x86_pte_t x86_table_exchange(paddr_t pa, unsigned index, x86_pte_t e);
+
+/* The entry of a level-LEVEL table that links the next-lower table at PA (writable). */
+x86_pte_t x86_link_entry(paddr_t pa, unsigned level);
+
 /* Reads entry INDEX of the table at PA. */
 x86_pte_t x86_table_read(paddr_t pa, unsigned index);
 

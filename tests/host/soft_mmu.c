@@ -113,6 +113,7 @@ static void tlb_drop_space(const struct mmu_space *space)
 int arch_mmu_space_create(struct mmu_space *space)
 {
 	space->table_frames = 0;
+	space->shared_links = 0;
 	space->asid = 0;
 	int err = table_new(LEVELS - 1, &space->root);
 	if (err)
@@ -132,6 +133,8 @@ static void destroy_table(struct mmu_space *space, paddr_t table, unsigned level
 		if (level == 0)
 			panic("leaf still present va=%#lx pa=%#llx", (unsigned long)va,
 			      (unsigned long long)(t[i] & E_ADDR_MASK));
+		if (!pageinfo_put(pageinfo_of(t[i] & E_ADDR_MASK)))
+			panic("table %#llx still referenced", (unsigned long long)(t[i] & E_ADDR_MASK));
 		destroy_table(space, t[i] & E_ADDR_MASK, level - 1, va);
 	}
 	frame_free(table);
@@ -147,6 +150,20 @@ void arch_mmu_space_destroy(struct mmu_space *space)
 		panic("%lu table frames unaccounted for", space->table_frames);
 	space->root = 0;
 	tlb_drop_space(space);
+}
+
+/* No shared tables here (COW_PT is 0 on the host): the leaf table and "not shared". */
+paddr_t arch_mmu_leaf_table(struct mmu_space *space, uintptr_t va, bool *shared)
+{
+	paddr_t table = space->root;
+	*shared = false;
+	for (unsigned level = LEVELS - 1; level > 0; level--) {
+		uint64_t e = table_ptr(table)[index_of(va, level)];
+		if (!(e & E_PRESENT))
+			return 0;
+		table = e & E_ADDR_MASK;
+	}
+	return table;
 }
 
 void arch_mmu_space_activate(struct mmu_space *space)
@@ -180,6 +197,7 @@ int arch_mmu_map(struct mmu_space *space, uintptr_t va, paddr_t pa, unsigned fla
 		}
 	}
 	for (unsigned i = 0; i < level; i++) {
+		pageinfo_get(pageinfo_of(fresh[i]));     /* the link's reference (mm/arch_mmu.h) */
 		table_ptr(table)[index_of(va, level - i)] = fresh[i] | E_PRESENT;
 		table = fresh[i];
 	}

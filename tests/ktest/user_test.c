@@ -25,6 +25,7 @@ static void run_program(const char *name, int expected)
 
 KTEST(user_hello) { run_program("hello", 0); }
 KTEST(user_fork_cow) { run_program("fork_cow", 0); }
+KTEST(user_fork_cowpt_large_region) { run_program("fork_cowpt", 0); }
 KTEST(user_cow_reuse_after_sibling_exit) { run_program("cow_reuse", 0); }
 KTEST(user_shared_anon_across_fork) { run_program("shared_anon", 0); }
 KTEST(user_mprotect) { run_program("mprotect", 0); }

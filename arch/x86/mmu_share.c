@@ -1,0 +1,273 @@
+/* Copy-on-write page tables on x86 (contract in mm/arch_mmu.h): sharing a leaf table (a PT, level
+ * 0) between address spaces at fork, unsharing it before an entry under it changes, detaching
+ * shared tables from a space that unmaps their whole span, and dropping table references.
+ *
+ * The sharing level is the leaf table on both x86 modes. The write right is removed in the PD
+ * entry (level 1) that points at the shared PT: the CPU allows a write only if the R/W bit of
+ * every level of the walk is set. PAE cannot go higher: its PDPT entries have no R/W bit, and its
+ * four PDPT entries are loaded with CR3, so its page directories are fixed per space anyway.
+ * x86_64 keeps the same level so that a first write after fork copies exactly one 4 KiB table.
+ *
+ * Accessed/dirty: the CPU may set A in a shared PT's entries on behalf of any sharer (a read);
+ * it never sets D there, because a write through a read-only PD entry faults first. A and D are
+ * copied as they are when a PT is unshared; the kernel never clears them and nothing relies on
+ * them (vm_flags_norm drops them before comparing).
+ *
+ * Locking: as every arch_mmu_* call, under SPACE's address-space lock (both spaces' for share). A
+ * shared PT is reachable from other spaces whose locks we do not hold: its entries change here
+ * only by compare-and-swap, and only to remove the write right (which the read-only PD entries
+ * in every sharer already remove), so no other sharer's TLB needs a flush for it. Its refcount
+ * is atomic; whoever drops the last reference frees it (two spaces may unshare or detach the
+ * same table at once on SMP). */
+#include "mmu.h"
+#include "mm/frame.h"
+#include "mm/pageinfo.h"
+#include "mm/section.h"
+#include "kernel/errno.h"
+#include "kernel/panic.h"
+
+#define TOP X86_MMU_TOP_LEVEL
+
+/* Returns the pageinfo of table frame PA; panics when it has none. */
+static struct pageinfo *table_pi(paddr_t pa)
+{
+	struct pageinfo *pi = pageinfo_of(pa);
+	if (unlikely(!pi || pageinfo_type(pi) != PAGEINFO_PAGE_TABLE))
+		panic("x86 mmu: frame %#llx is not a page table", (unsigned long long)pa);
+	return pi;
+}
+
+/* Drops the reference of the one entry that pointed at table PA, which must be its last. */
+void x86_table_put_last(paddr_t pa)
+{
+	struct pageinfo *pi = table_pi(pa);
+	if (unlikely(!pageinfo_put(pi)))
+		panic("x86 mmu: table %#llx still has %u references after its last link went",
+		      (unsigned long long)pa, pageinfo_refcount(pi));
+}
+
+/* Drops one reference of the leaf table PT, which no longer sits in any TLB of the caller's
+ * space; the last one drops the reference of every frame its entries map (freeing frames) and
+ * frees PT. The caller has already taken PT out of its table_frames. */
+static void leaf_table_put(paddr_t pt)
+{
+	struct pageinfo *pi = table_pi(pt);
+	if (pageinfo_level(pi) != 0)
+		panic("x86 mmu: table %#llx of level %u shared", (unsigned long long)pt,
+		      pageinfo_level(pi));
+	if (!pageinfo_put(pi))
+		return;
+	x86_pte_t *t = x86_table_map(pt);
+	for (unsigned i = 0; i < X86_PT_ENTRIES; i++) {
+		x86_pte_t e = ((volatile x86_pte_t *)t)[i];
+		if (!(e & X86_PTE_P))
+			continue;
+		struct pageinfo *fpi = pageinfo_of(e & X86_PTE_ADDR_MASK);
+		if (fpi && pageinfo_put(fpi))
+			frame_free(e & X86_PTE_ADDR_MASK);
+	}
+	x86_table_unmap(t);
+	frame_free(pt);
+}
+
+/* Stores in *PD the page directory (level 1) on VA's path in SPACE: 0 when an upper entry is
+ * absent, or with CREATE a fresh table linked in. Returns 0 or -ENOMEM. */
+static int pd_of(struct mmu_space *space, uintptr_t va, bool create, paddr_t *pd)
+{
+	paddr_t t = space->root;
+	for (unsigned l = TOP; l > 1; l--) {
+		unsigned i = x86_level_index(va, l);
+		x86_pte_t e = x86_table_read(t, i);
+		if (!(e & X86_PTE_P)) {
+			paddr_t fresh;
+			if (!create) {
+				*pd = 0;
+				return 0;
+			}
+			if (x86_table_alloc(space, l - 1, &fresh))
+				return -ENOMEM;
+			pageinfo_get(table_pi(fresh));
+			e = x86_link_entry(fresh, l);
+			x86_table_exchange(t, i, e);
+		}
+		if (e & X86_PTE_PS)
+			panic("x86 mmu: large page over user address %p", (void *)va);
+		t = e & X86_PTE_ADDR_MASK;
+	}
+	*pd = t;
+	return 0;
+}
+
+/* Copies the shared leaf table PT for SPACE into *COPY: each entry takes a reference on its frame
+ * and loses the write right in both tables. Returns 0 or -ENOMEM (nothing changed). */
+static int leaf_table_copy(struct mmu_space *space, paddr_t pt, paddr_t *copy)
+{
+	if (x86_table_alloc(space, 0, copy))
+		return -ENOMEM;
+	x86_pte_t *src = x86_table_map(pt);
+	x86_pte_t *dst = x86_table_map(*copy);
+	for (unsigned i = 0; i < X86_PT_ENTRIES; i++) {
+		/* (On i686 the halves are read apart; the CPU changes only A/D, in the low one.) */
+		x86_pte_t e = ((volatile x86_pte_t *)src)[i];
+		if (!(e & X86_PTE_P))
+			continue;
+		while ((e & X86_PTE_RW) && !x86_pte_cas(&src[i], &e, e & ~(x86_pte_t)X86_PTE_RW))
+			;
+		struct pageinfo *fpi = pageinfo_of(e & X86_PTE_ADDR_MASK);
+		if (fpi) {
+			if (pageinfo_refcount(fpi) == 1)
+				pageinfo_set_cow(fpi);   /* 1 -> 2: now copy-on-write */
+			pageinfo_get(fpi);
+		}
+		dst[i] = e & ~(x86_pte_t)X86_PTE_RW;
+	}
+	x86_table_unmap(dst);
+	x86_table_unmap(src);
+	return 0;
+}
+
+/* Makes the leaf table linked by entry I (holding E) of the page directory PD private to SPACE. */
+static int unshare_link(struct mmu_space *space, paddr_t pd, unsigned i, x86_pte_t e)
+{
+	paddr_t pt = e & X86_PTE_ADDR_MASK;
+	if (pageinfo_refcount(table_pi(pt)) == 1) {
+		/* Ours alone: whoever dropped the other references already write-protected it (see
+		 * its entry changes before the count: the put released them). */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		while (!x86_table_cas(pd, i, &e, e | X86_PTE_RW))
+			;
+		space->shared_links--;
+		arch_tlb_flush_space(space);
+		return 0;
+	}
+	paddr_t copy;
+	if (leaf_table_copy(space, pt, &copy))
+		return -ENOMEM;
+	pageinfo_get(table_pi(copy));
+	x86_table_exchange(pd, i, x86_link_entry(copy, 1));
+	space->table_frames--;                   /* PT left this space, its copy came in */
+	space->shared_links--;
+	arch_tlb_flush_space(space);             /* TLB before put */
+	leaf_table_put(pt);
+	return 0;
+}
+
+/* What for_each_link calls for each present PD entry: the PD, the entry's index, the address
+ * it starts at and what it holds. Returns 0 to go on or an error that stops the walk. */
+typedef int (*link_fn)(struct mmu_space *space, paddr_t pd, unsigned i, uint64_t va, x86_pte_t e,
+		       void *ctx);
+
+/* Calls FN for every present PD entry of SPACE whose span overlaps [START, END), in address
+ * order, skipping absent upper subtrees whole. Returns 0 or the first error of FN. */
+static int for_each_link(struct mmu_space *space, uint64_t start, uint64_t end, link_fn fn,
+			 void *ctx)
+{
+	uint64_t span1 = 1ull << x86_level_shift(1);
+	uint64_t span2 = 1ull << x86_level_shift(2);
+	uint64_t va = start & ~(span1 - 1);
+	end = MIN(end, ((uint64_t)X86_USER_TOP + span1 - 1) & ~(span1 - 1));
+	while (va < end) {
+		paddr_t t = space->root;
+		unsigned l = TOP;
+		for (; l > 1; l--) {
+			x86_pte_t e = x86_table_read(t, x86_level_index(va, l));
+			if (!(e & X86_PTE_P))
+				break;
+			t = e & X86_PTE_ADDR_MASK;
+		}
+		if (l > 1) {
+			uint64_t span = 1ull << x86_level_shift(l);
+			va = (va & ~(span - 1)) + span;
+			continue;
+		}
+		uint64_t pd_end = (va & ~(span2 - 1)) + span2;
+		for (; va < end && va < pd_end; va += span1) {
+			unsigned i = x86_level_index(va, 1);
+			x86_pte_t e = x86_table_read(t, i);
+			if (!(e & X86_PTE_P))
+				continue;
+			int err = fn(space, t, i, va, e, ctx);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* for_each_link: shares the leaf table of entry E with the child CTX (see arch_mmu_share). */
+static int share_link(struct mmu_space *parent, paddr_t pd, unsigned i, uint64_t va, x86_pte_t e,
+		      void *ctx)
+{
+	struct mmu_space *child = ctx;
+	paddr_t cpd;
+	if (pd_of(child, (uintptr_t)va, true, &cpd))
+		return -ENOMEM;
+	if (e & X86_PTE_RW)
+		parent->shared_links++;
+	while (!x86_table_cas(pd, i, &e, e & ~(x86_pte_t)X86_PTE_RW))
+		;
+	pageinfo_get(table_pi(e & X86_PTE_ADDR_MASK));
+	x86_pte_t old = x86_table_exchange(cpd, i, e & ~(x86_pte_t)X86_PTE_RW);
+	if (old & X86_PTE_P)
+		panic("arch_mmu_share: child of %p already maps a table at %#llx", (void *)parent,
+		      (unsigned long long)va);
+	child->table_frames++;
+	child->shared_links++;
+	return 0;
+}
+
+int arch_mmu_share(struct mmu_space *parent, struct mmu_space *child, uintptr_t start,
+		   uintptr_t end)
+{
+	if (start % MMU_SHARE_SPAN || end % MMU_SHARE_SPAN)
+		panic("arch_mmu_share: [%p, %p) is not made of leaf-table spans", (void *)start,
+		      (void *)end);
+	return for_each_link(parent, start, end, share_link, child);
+}
+
+/* for_each_link: makes a shared leaf table private (arch_mmu_unshare). */
+static int unshare_fn(struct mmu_space *space, paddr_t pd, unsigned i, uint64_t va, x86_pte_t e,
+		      void *ctx)
+{
+	(void)va;
+	(void)ctx;
+	return e & X86_PTE_RW ? 0 : unshare_link(space, pd, i, e);
+}
+
+/* for_each_link: detaches a shared leaf table that lies inside the range CTX points at. */
+static int detach_fn(struct mmu_space *space, paddr_t pd, unsigned i, uint64_t va, x86_pte_t e,
+		     void *ctx)
+{
+	const uint64_t *range = ctx;
+	if ((e & X86_PTE_RW) || va < range[0] || va + (1ull << x86_level_shift(1)) > range[1])
+		return 0;
+	x86_table_exchange(pd, i, 0);
+	space->table_frames--;
+	space->shared_links--;
+	arch_tlb_flush_space(space);             /* TLB before put */
+	leaf_table_put(e & X86_PTE_ADDR_MASK);
+	return 0;
+}
+
+int arch_mmu_unshare(struct mmu_space *space, uintptr_t start, uintptr_t end)
+{
+	if (!space->shared_links)
+		return 0;
+	return for_each_link(space, start, end, unshare_fn, NULL);
+}
+
+void arch_mmu_detach(struct mmu_space *space, uintptr_t start, uintptr_t end)
+{
+	uint64_t range[2] = { start, end };
+	if (space->shared_links)
+		for_each_link(space, start, end, detach_fn, range);
+}
+
+paddr_t arch_mmu_leaf_table(struct mmu_space *space, uintptr_t va, bool *shared)
+{
+	paddr_t pd;
+	pd_of(space, va, false, &pd);
+	x86_pte_t e = pd ? x86_table_read(pd, x86_level_index(va, 1)) : 0;
+	*shared = (e & X86_PTE_P) && !(e & X86_PTE_RW);
+	return e & X86_PTE_P ? (paddr_t)(e & X86_PTE_ADDR_MASK) : 0;
+}

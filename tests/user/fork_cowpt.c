@@ -1,0 +1,154 @@
+/* fork of a process with a large populated private region (512 MiB when there is room for it,
+ * 64 MiB on i686 and where RAM is short) with copy-on-write page tables (COW_PT, mm/fork.c): the fork costs the same
+ * number of frames as a fork of the same process with one page of the region populated (to the
+ * frame: with COW_PT=0 it costs one more leaf table per 2 MiB instead), a first write in the
+ * child costs exactly one table and one page (COW_PT=0: the page), both sides keep their data,
+ * and every frame comes back whichever side lets go of the region first. Exit status = failed checks.
+ *
+ * How the fork cost is measured from user mode: the child signals through a MAP_SHARED page
+ * once it is running and then waits; the parent reads the free-frame count at that point. What
+ * both sides did by then (their stack writes after fork) is the same in both forks, so the two
+ * costs differ exactly by what the populated pages cost the fork. */
+#include "tests/user/lib/ulib.h"
+
+#define REGION_BASE ((uintptr_t)1 << 30)         /* 1 GiB: a 2 MiB boundary, free on every arch */
+#define SPAN        ((size_t)2 << 20)            /* what one leaf table maps */
+
+static volatile long *flags;                     /* MAP_SHARED: [0] child running, [1] go,
+						  * [3] the parent unmapped the region */
+static uint8_t *region;
+static size_t region_len;
+
+static uint8_t byte_of(size_t page)
+{
+	return (uint8_t)(0x40 + page * 7);
+}
+
+/* Returns how many pages of the region in [0, PAGES) do not hold byte_of (skipping SKIP). */
+static size_t wrong_pages(size_t pages, size_t skip)
+{
+	size_t wrong = 0;
+	for (size_t i = 0; i < pages; i++)
+		if (i != skip && region[i * U_PAGE] != byte_of(i))
+			wrong++;
+	return wrong;
+}
+
+/* The child of a measured fork: waits for the go, then checks the data and the cost of its first
+ * writes (with BIG, the whole region is populated). */
+static void measured_child(bool big)
+{
+	flags[0] = 1;
+	while (!flags[1])
+		u_yield();
+	if (!big)
+		u_exit(u_failures());
+	size_t pages = region_len / U_PAGE;
+	U_EXPECT_EQ(wrong_pages(pages, ~(size_t)0), 0);
+	/* Each first write under a leaf table still shared: the table and the page. */
+	for (size_t k = 1; k <= 3; k++) {
+		size_t page = k * (SPAN / U_PAGE) + 17 * k;
+		long before = u_free_frames();
+		region[page * U_PAGE] = 0xc0 + k;
+		long cost = before - u_free_frames();
+		U_EXPECT_EQ(cost, COW_PT ? 2 : 1);
+		U_EXPECT_EQ(region[page * U_PAGE], 0xc0 + k);
+	}
+	u_exit(u_failures());
+}
+
+/* Forks a measured child (see the top); returns the frames the fork and the two sides' first
+ * steps cost, after checking that the child exited cleanly and every frame came back. */
+static long measured_fork(bool big)
+{
+	flags[0] = flags[1] = 0;
+	long free0 = u_free_frames();
+	long pid = u_fork();
+	if (pid == 0)
+		measured_child(big);
+	while (!flags[0])
+		u_yield();
+	long cost = free0 - u_free_frames();
+	flags[1] = 1;
+	int status = -1;
+	U_EXPECT_EQ(u_waitpid(pid, &status), pid);
+	U_EXPECT_EQ(status, 0);
+	U_EXPECT_EQ(u_free_frames(), free0);
+	U_EXPECT_EQ(u_check(), 0);
+	return cost;
+}
+
+/* The parent's tables go first: after a fork the parent unmaps the whole region (what its exit
+ * does to it: the shared tables are detached, nothing copied), then the child checks the data,
+ * writes and exits. Every frame of the region and its leaf tables come back then (with COW_PT=0
+ * the parent's emptied leaf tables stay until its exit). Ends with the region unmapped. */
+static void parent_unmaps_first(void)
+{
+	long free0 = u_free_frames();
+	flags[3] = 0;
+	long pid = u_fork();
+	if (pid == 0) {
+		while (!flags[3])
+			u_yield();
+		U_EXPECT_EQ(wrong_pages(region_len / U_PAGE, ~(size_t)0), 0);
+		region[5 * U_PAGE] = 0x99;
+		U_EXPECT_EQ(region[5 * U_PAGE], 0x99);
+		U_EXPECT_EQ(region[6 * U_PAGE], byte_of(6));
+		U_EXPECT_EQ(u_check(), 0);
+		u_exit(u_failures());
+	}
+	U_EXPECT_EQ(u_munmap(region, region_len), 0);
+	U_EXPECT_EQ(u_check(), 0);
+	flags[3] = 1;
+	int status = -1;
+	U_EXPECT_EQ(u_waitpid(pid, &status), pid);
+	U_EXPECT_EQ(status, 0);
+	long spans = (long)(region_len / SPAN);
+	U_EXPECT_EQ(u_free_frames() - free0, (long)(region_len / U_PAGE) + (COW_PT ? spans : 0));
+	U_EXPECT_EQ(u_check(), 0);
+}
+
+int user_main(void)
+{
+	flags = u_mmap(NULL, U_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
+	if (u_mmap_failed((void *)flags))
+		return 100;
+	/* 512 MiB where RAM allows it; 64 MiB on i686, whose frames above its direct map make every
+	 * fault and check slower under TCG than a boot's time budget allows for 512 MiB. */
+	size_t big = sizeof(void *) == 8 ? 512ul << 20 : 64ul << 20;
+	region_len = u_free_frames() > (long)(big / U_PAGE + 16384) ? big : 64ul << 20;
+	region = u_mmap((void *)REGION_BASE, region_len, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+	if ((uintptr_t)region != REGION_BASE)
+		return 101;
+	size_t pages = region_len / U_PAGE;
+
+	/* One page populated, then all of them: the same fork cost (COW_PT=0: one leaf table more
+	 * per 2 MiB). */
+	region[0] = byte_of(0);
+	long cost_small = measured_fork(false);
+	for (size_t i = 0; i < pages; i++)
+		region[i * U_PAGE] = byte_of(i);
+	long cost_big = measured_fork(true);
+	U_EXPECT_EQ(cost_big - cost_small, COW_PT ? 0 : (long)(region_len / SPAN) - 1);
+	U_EXPECT_EQ(wrong_pages(pages, ~(size_t)0), 0);      /* the child's writes stayed there */
+
+	/* The parent writes after a fork, the child exits first (u_run_child_checked's checks). */
+	long free0 = u_free_frames();
+	long pid = u_fork();
+	if (pid == 0) {
+		U_EXPECT_EQ(wrong_pages(pages, ~(size_t)0), 0);
+		u_exit(u_failures());
+	}
+	region[9 * U_PAGE] = 0x77;
+	int status = -1;
+	U_EXPECT_EQ(u_waitpid(pid, &status), pid);
+	U_EXPECT_EQ(status, 0);
+	U_EXPECT_EQ(region[9 * U_PAGE], 0x77);
+	region[9 * U_PAGE] = byte_of(9);
+	U_EXPECT_EQ(u_free_frames(), free0);
+	U_EXPECT_EQ(u_check(), 0);
+
+	parent_unmaps_first();
+	return u_failures();
+}
