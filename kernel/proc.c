@@ -358,8 +358,10 @@ void proc_settle(void)
 	 * An orphan nobody waits for may be about to exit. Let them finish (yielding, at most a
 	 * second: file closes may wait for daemons, and an orphan may have work left). */
 	uint64_t hz = arch_cycles_hz() ? arch_cycles_hz() : 1000000000ull, start = arch_cycles();
+	struct proc *leader = proc_current()->leader;
+	unsigned self = leader && __atomic_load_n(&leader->orphan, __ATOMIC_RELAXED);  /* not us */
 	while ((__atomic_load_n(&exiting, __ATOMIC_ACQUIRE) ||
-		__atomic_load_n(&orphans, __ATOMIC_ACQUIRE)) && arch_cycles() - start < hz)
+		__atomic_load_n(&orphans, __ATOMIC_ACQUIRE) > self) && arch_cycles() - start < hz)
 		sched_yield();
 	/* A daemon that just answered lets go of its last request only when it is back in its
 	 * receive: give other processes' threads (briefly, SETTLE_MS) the time to go to sleep. */

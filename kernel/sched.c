@@ -176,8 +176,14 @@ static void poll_once_locked(void)
 		switch_locked(cpu, &cur->ctx, cur, next);
 		return;
 	}
-	if (!timers_on)
+	if (!timers_on) {
+		/* no tick will come: let the other CPUs have the lock for a moment (the caller
+		 * polls again), or a thread ending elsewhere could never take it */
+		spin_unlock_irqrestore(&sched_lock, arch_irq_save());
+		arch_cpu_relax();
+		(void)spin_lock_irqsave(&sched_lock);
 		return;
+	}
 	struct sched_cpu *sc = &sched_cpus[cpu->id];
 	atomic_store(&sc->idle, true);       /* from here a wake-up sends an interrupt */
 	spin_unlock_irqrestore(&sched_lock, arch_irq_save());

@@ -187,6 +187,11 @@ paddr_t arch_mmu_leaf_table(struct mmu_space *space, uintptr_t va, bool *shared)
 /* TLB invalidation for SPACE: on this CPU, or on every CPU when arch_tlb_flush_is_global().
  * The generic code calls them through mm/tlb.c (vm_tlb_flush_*), which adds the IPIs to the
  * other CPUs that may cache SPACE when the arch's flushes are local. */
+/* Flushes SPACE's translations on every CPU that may cache them (the IPIs of mm/tlb.c where the
+ * arch's flushes are local), for arch code that drops a reference after changing an upper
+ * entry (COW_PT's unshare and detach). SPACE must be the mmu of a struct addrspace. */
+void mmu_space_shootdown(struct mmu_space *space);
+
 void arch_tlb_flush_page(struct mmu_space *space, uintptr_t va);
 void arch_tlb_flush_range(struct mmu_space *space, uintptr_t va, size_t size);
 void arch_tlb_flush_space(struct mmu_space *space);

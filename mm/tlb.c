@@ -154,3 +154,8 @@ void vm_tlb_flush_local(struct addrspace *as, uintptr_t va)
 {
 	arch_tlb_flush_page(&as->mmu, va);
 }
+
+void mmu_space_shootdown(struct mmu_space *space)
+{
+	vm_tlb_flush_space(container_of(space, struct addrspace, mmu));
+}

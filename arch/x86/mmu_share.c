@@ -147,7 +147,7 @@ static int unshare_link(struct mmu_space *space, paddr_t pd, unsigned i, x86_pte
 	x86_table_exchange(pd, i, x86_link_entry(copy, 1));
 	space->table_frames--;                   /* PT left this space, its copy came in */
 	space->shared_links--;
-	arch_tlb_flush_space(space);             /* TLB before put */
+	mmu_space_shootdown(space);              /* every CPU's TLB before put */
 	leaf_table_put(pt);
 	return 0;
 }
@@ -244,7 +244,7 @@ static int detach_fn(struct mmu_space *space, paddr_t pd, unsigned i, uint64_t v
 	x86_table_exchange(pd, i, 0);
 	space->table_frames--;
 	space->shared_links--;
-	arch_tlb_flush_space(space);             /* TLB before put */
+	mmu_space_shootdown(space);              /* every CPU's TLB before put */
 	leaf_table_put(e & X86_PTE_ADDR_MASK);
 	return 0;
 }
