@@ -298,6 +298,22 @@ static void testfs_barrier(void)
 		u_yield();
 }
 
+/* Returns the free-frame count once two readings a yield apart agree (at most 100 tries): with
+ * several CPUs the daemon may still be finishing the notices of the last scenario on another
+ * CPU when the barrier returns, so one reading can catch its frees half done. */
+static long settled_free_frames(void)
+{
+	long a = u_free_frames();
+	for (int i = 0; i < 100; i++) {
+		u_yield();
+		long b = u_free_frames();
+		if (b == a)
+			return a;
+		a = b;
+	}
+	return a;
+}
+
 /* Closes every file (testfs deletes it: nothing maps it any more, every process has exited) and
  * waits until the daemon has served the closes, so that its memory is back before the frame
  * check. */
@@ -381,7 +397,7 @@ static enum sd_result run_one(const char *name, const char *path, const char *te
 	if (run.files)
 		testfs_barrier();
 	run.index++;
-	long frames = u_free_frames();
+	long frames = settled_free_frames();
 	if (!run.quiet)
 		u_printf("    # scenario-begin %s\n", name);
 	enum sd_result r = sd_run(driver, path, text, (size_t)(end - text));
