@@ -64,8 +64,13 @@ KTEST(smp_call_on_runs_on_that_cpu)
 		EXPECT_EQ(w.id, i);
 		EXPECT_EQ(w.arch_id, smp_cpus[i].arch_id);
 		EXPECT_FALSE(w.irq_enabled);         /* calls run with interrupts masked */
-		/* One IPI per call to another CPU; none to ourselves. */
-		EXPECT_EQ(atomic_load(&smp_cpus[i].ipi_count) - ipis, i == 0 ? 0u : 1u);
+		/* At most one IPI per call to another CPU (none when it found the call while polling,
+		 * e.g. in the scheduler's idle loop); none to ourselves. */
+		unsigned long sent = atomic_load(&smp_cpus[i].ipi_count) - ipis;
+		if (i == 0)
+			EXPECT_EQ(sent, 0ul);
+		else
+			EXPECT_LE(sent, 1ul);
 	}
 	struct whoami w = { 0 };
 	EXPECT_EQ(smp_call_on(smp_cpu_count(), record_whoami, &w), -EINVAL);
