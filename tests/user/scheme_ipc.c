@@ -98,6 +98,11 @@ static __attribute__((noreturn)) void daemon_main(struct shared *sh)
 			sh->log[sh->nlog++] = LOG(pkt.op, pkt.id);
 		long r = -EINVAL;
 		uintptr_t lent = (uintptr_t)pkt.buf;
+		/* decided when the packet arrives: the client asks for the check before it sends its
+		 * READ, so the answer to the request before it (the client may run between that
+		 * answer and the check below, and lend its next buffer at the same address) is never
+		 * checked by mistake */
+		bool check_lent = pkt.op == SCHEME_OP_READ && sh->check_lent == 1;
 		switch (pkt.op) {
 		case SCHEME_OP_OPEN:
 			U_EXPECT_EQ(pkt.caller_pid != u_getpid(), true);
@@ -127,7 +132,7 @@ static __attribute__((noreturn)) void daemon_main(struct shared *sh)
 			continue;                            /* nothing to answer */
 		}
 		U_EXPECT_EQ(u_scheme_reply(sfd, pkt.tag, r), 0);
-		if (lent && sh->check_lent == 1) {
+		if (lent && check_lent) {
 			/* the client waits for this check before its next request, whose buffer
 			 * could be lent at the same address */
 			uint8_t b;
