@@ -7,6 +7,7 @@
 #include "kernel/arch.h"
 #include "kernel/errno.h"
 #include "kernel/ktest.h"
+#include "tests/ktest/user_program.h"
 #include "kernel/proc.h"
 #include "kernel/smp.h"
 #include "kernel/spinlock.h"
@@ -523,22 +524,9 @@ KTEST(mm_tlb_shootdown_reaches_a_cpu_spinning_for_the_lock)
 	addrspace_destroy(lr.as);
 }
 
-/* Runs user program NAME (tests/user/) to its end; expects status 0 and nothing leaked. */
-static void run_program(const char *name)
-{
-	uint64_t free_before = frame_count_free();
-	unsigned procs_before = proc_count();
-	int pid = proc_spawn(name);
-	ASSERT_GT(pid, 0);
-	int status = -1;
-	EXPECT_EQ(proc_wait(pid, &status), pid);
-	EXPECT_EQ(status, 0);
-	EXPECT_EQ(proc_count(), procs_before);
-	EXPECT_EQ(frame_count_free(), free_before);
-	EXPECT_EQ(vm_check_all(), 0);
-}
-
 /* User mode, two threads (on two CPUs when there are several): munmap under a reader, mprotect
  * read-only under a writer. */
-KTEST(user_shootdown_munmap_under_a_reader) { run_program("shootdown_munmap"); }
-KTEST(user_shootdown_mprotect_under_a_writer) { run_program("shootdown_mprotect"); }
+KTEST(user_shootdown_munmap_and_mprotect_under_a_racing_thread)
+{
+	ktest_run_user_program("shootdown", 0);
+}

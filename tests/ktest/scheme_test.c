@@ -2,6 +2,7 @@
  * narrowing, opening through the namespace of process 0, and the user-scheme IPC programs
  * (tests/user/scheme_*.c) run as real processes. */
 #include "kernel/ktest.h"
+#include "tests/ktest/user_program.h"
 #include "kernel/errno.h"
 #include "kernel/proc.h"
 #include "kernel/string.h"
@@ -133,25 +134,8 @@ KTEST(scheme_registry_open_dispatch_close)
 	EXPECT_EQ(heap_objects(), objects);
 }
 
-/* Runs user program NAME; expects status 0, no leaked frame, process or notice, checker clean. */
-static void run_scheme_program(const char *name)
-{
-	uint64_t free_before = frame_count_free();
-	unsigned procs_before = proc_count();
-	unsigned long lost = scheme_notices_lost;
-	int pid = proc_spawn(name);
-	ASSERT_GT(pid, 0);
-	int status = -1;
-	EXPECT_EQ(proc_wait(pid, &status), pid);
-	EXPECT_EQ(status, 0);
-	EXPECT_EQ(proc_count(), procs_before);
-	EXPECT_EQ(frame_count_free(), free_before);
-	EXPECT_EQ(scheme_notices_lost, lost);
-	EXPECT_EQ(vm_check_all(), 0);
-}
-
-KTEST(user_scheme_ipc) { run_scheme_program("scheme_ipc"); }
-KTEST(user_scheme_death) { run_scheme_program("scheme_death"); }
+KTEST(user_scheme_ipc) { ktest_run_user_program("scheme_ipc", 0); }
+KTEST(user_scheme_death) { ktest_run_user_program("scheme_death", 0); }
 
 /* Process 0 as the client of a user scheme (the way mm/fmap.c calls it): mmap_prep answers with
  * the daemon's space and address, errors pass through, munmap notices arrive in order before a

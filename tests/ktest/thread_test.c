@@ -4,12 +4,11 @@
  * test script boots with "smp=N" (N = 4 and 1): the thread_cpus program must see min(4, N)
  * distinct CPUs while its four threads all run. */
 #include "kernel/ktest.h"
+#include "tests/ktest/user_program.h"
 #include "kernel/boot_info.h"
 #include "kernel/cmdline.h"
 #include "kernel/proc.h"
 #include "kernel/smp.h"
-#include "mm/frame.h"
-#include "mm/check.h"
 
 extern struct boot_info *boot_info;
 
@@ -22,21 +21,6 @@ static unsigned expected_cpus(void)
 	    !cmdline_parse_size(text, &n))
 		return 0;
 	return (unsigned)n;
-}
-
-/* Runs program NAME to its end; expects exit status EXPECTED and nothing leaked. */
-static void run_thread_program(const char *name, int expected)
-{
-	uint64_t free_before = frame_count_free();
-	unsigned procs_before = proc_count();
-	int pid = proc_spawn(name);
-	ASSERT_GT(pid, 0);
-	int status = -1;
-	EXPECT_EQ(proc_wait(pid, &status), pid);
-	EXPECT_EQ(status, expected);
-	EXPECT_EQ(proc_count(), procs_before);
-	EXPECT_EQ(frame_count_free(), free_before);
-	EXPECT_EQ(vm_check_all(), 0);
 }
 
 KTEST(sched_process_0_runs_on_cpu_0)
@@ -54,11 +38,11 @@ KTEST(user_threads_run_on_every_cpu_at_once)
 {
 	unsigned want = expected_cpus();
 	ASSERT_NE(want, 0);
-	run_thread_program("thread_cpus", want < 4 ? (int)want : 4);
+	ktest_run_user_program("thread_cpus", want < 4 ? (int)want : 4);
 }
 
-KTEST(user_thread_create_join_status_and_errors) { run_thread_program("thread_basic", 0); }
-KTEST(user_thread_exit_group_last_thread_and_fault) { run_thread_program("thread_exit", 0); }
-KTEST(user_thread_fork_copies_the_calling_thread) { run_thread_program("thread_fork", 0); }
-KTEST(user_thread_two_threads_break_one_cow_page) { run_thread_program("thread_cow", 0); }
-KTEST(user_thread_fork_and_fault_storms) { run_thread_program("thread_storm", 0); }
+KTEST(user_thread_create_join_status_and_errors) { ktest_run_user_program("thread_basic", 0); }
+KTEST(user_thread_exit_group_last_thread_and_fault) { ktest_run_user_program("thread_exit", 0); }
+KTEST(user_thread_fork_copies_the_calling_thread) { ktest_run_user_program("thread_fork", 0); }
+KTEST(user_thread_two_threads_break_one_cow_page) { ktest_run_user_program("thread_cow", 0); }
+KTEST(user_thread_fork_and_fault_storms) { ktest_run_user_program("thread_storm", 0); }

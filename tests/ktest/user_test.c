@@ -3,41 +3,26 @@
  * number of failed checks; here we check that status, that every frame came back, and that the
  * mm invariant checker is clean afterwards. */
 #include "kernel/ktest.h"
+#include "tests/ktest/user_program.h"
 #include "kernel/proc.h"
 #include "mm/frame.h"
-#include "mm/check.h"
 #include "kernel/trap.h"
 
-/* Runs program NAME to its end; expects exit status EXPECTED and no leaked frame. */
-static void run_program(const char *name, int expected)
-{
-	uint64_t free_before = frame_count_free();
-	unsigned procs_before = proc_count();
-	int pid = proc_spawn(name);
-	ASSERT_GT(pid, 0);
-	int status = -1;
-	EXPECT_EQ(proc_wait(pid, &status), pid);
-	EXPECT_EQ(status, expected);
-	EXPECT_EQ(proc_count(), procs_before);
-	EXPECT_EQ(frame_count_free(), free_before);
-	EXPECT_EQ(vm_check_all(), 0);
-}
-
-KTEST(user_hello) { run_program("hello", 0); }
-KTEST(user_fork_cow) { run_program("fork_cow", 0); }
-KTEST(user_fork_cowpt_large_region) { run_program("fork_cowpt", 0); }
-KTEST(user_cow_reuse_after_sibling_exit) { run_program("cow_reuse", 0); }
-KTEST(user_shared_anon_across_fork) { run_program("shared_anon", 0); }
-KTEST(user_mprotect) { run_program("mprotect", 0); }
-KTEST(user_munmap_middle_splits) { run_program("munmap_split", 0); }
-KTEST(user_usercopy_efault) { run_program("usercopy", 0); }
-KTEST(user_kernel_memory_and_nx) { run_program("security", 0); }
+KTEST(user_hello) { ktest_run_user_program("hello", 0); }
+KTEST(user_fork_cow) { ktest_run_user_program("fork_cow", 0); }
+KTEST(user_fork_cowpt_large_region) { ktest_run_user_program("fork_cowpt", 0); }
+KTEST(user_cow_reuse_after_sibling_exit) { ktest_run_user_program("cow_reuse", 0); }
+KTEST(user_shared_anon_across_fork) { ktest_run_user_program("shared_anon", 0); }
+KTEST(user_mprotect) { ktest_run_user_program("mprotect", 0); }
+KTEST(user_munmap_middle_splits) { ktest_run_user_program("munmap_split", 0); }
+KTEST(user_usercopy_efault) { ktest_run_user_program("usercopy", 0); }
+KTEST(user_kernel_memory_and_nx) { ktest_run_user_program("security", 0); }
 KTEST(user_fault_storm_registers)
 {
 	/* Process 0 waits with interrupts masked and faults resolve with them masked, so every
 	 * tick counted here interrupted the storm's user mode. */
 	unsigned long irqs = trap_irq_count;
-	run_program("fault_storm", 0);
+	ktest_run_user_program("fault_storm", 0);
 	unsigned long ticks = trap_irq_count - irqs;
 	ktest_log("%lu timer interrupts landed in the storm", ticks);
 	EXPECT_GT(ticks, 0);
@@ -49,7 +34,7 @@ KTEST(user_oom_is_killed)
 		ktest_skip("runs only with <= 512 MiB of RAM");
 		return;
 	}
-	run_program("oom", PROC_KILLED_OOM);
+	ktest_run_user_program("oom", PROC_KILLED_OOM);
 }
 
 KTEST(user_spawn_unknown_program)
