@@ -18,15 +18,6 @@
 static uint8_t buf[4 * PG];
 static struct testfs_stats *st;
 
-/* Returns the byte at OFF of FD read through the daemon, or -1. */
-static int pread1(long fd, uint64_t off)
-{
-	uint8_t b;
-	if (u_lseek(fd, (long)off, SEEK_SET) != (long)off || u_read(fd, &b, 1) != 1)
-		return -1;
-	return b;
-}
-
 int user_main(void)
 {
 	st = umalloc(sizeof(*st));
@@ -85,11 +76,11 @@ int user_main(void)
 	U_EXPECT_EQ(u_waitpid(child, &status), child);
 	U_EXPECT_EQ(status, 0);
 	U_EXPECT_EQ(m[1], 0xee);
-	U_EXPECT_EQ(pread1(fd, 1), 0xee);
+	U_EXPECT_EQ(testfs_pread1(fd, 1), 0xee);
 	U_EXPECT_EQ(q[PG + 1], testfs_pattern(3 * PG + 1, 5));
-	U_EXPECT_EQ(pread1(fd, 3 * PG + 1), testfs_pattern(3 * PG + 1, 5));
+	U_EXPECT_EQ(testfs_pread1(fd, 3 * PG + 1), testfs_pattern(3 * PG + 1, 5));
 	U_EXPECT_EQ(l[3 * PG + 2], 0x67);
-	U_EXPECT_EQ(pread1(fd, 2 * PG), testfs_pattern(2 * PG, 5));
+	U_EXPECT_EQ(testfs_pread1(fd, 2 * PG), testfs_pattern(2 * PG, 5));
 	U_EXPECT_EQ(testfs_get_stats(st), 0);
 	TESTFS_EXPECT_LOG(st, { P, "forked", 0, 4 * PG, MAP_SHARED },
 			  { P, "forked", 2 * PG, 2 * PG, MAP_PRIVATE },

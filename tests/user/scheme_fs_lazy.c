@@ -17,15 +17,6 @@
 static uint8_t buf[8 * PG];
 static struct testfs_stats *st;     /* umalloc'd (the .bss room of a program is small) */
 
-/* Returns the byte at OFF of FD read through the daemon, or -1. */
-static int pread1(long fd, uint64_t off)
-{
-	uint8_t b;
-	if (u_lseek(fd, (long)off, SEEK_SET) != (long)off || u_read(fd, &b, 1) != 1)
-		return -1;
-	return b;
-}
-
 /* The client, a child of the test: lazy mappings, then its daemon dies under one. */
 static void lazy_then_dead_daemon(void)
 {
@@ -59,8 +50,8 @@ static void lazy_then_dead_daemon(void)
 	U_EXPECT_EQ(testfs_get_stats(st), 0);
 	TESTFS_EXPECT_LOG(st, { P, "lazy", 2 * PG, PG, SL }, { P, "lazy", 5 * PG, PG, SL });
 	TESTFS_EXPECT_RANGES(st, "lazy", { 2 * PG, 3 * PG, 1 }, { 5 * PG, 6 * PG, 1 });
-	U_EXPECT_EQ(pread1(fd, 5 * PG + 1), 0x44);
-	U_EXPECT_EQ(pread1(fd, 2 * PG + 3), 0x45);
+	U_EXPECT_EQ(testfs_pread1(fd, 5 * PG + 1), 0x44);
+	U_EXPECT_EQ(testfs_pread1(fd, 2 * PG + 3), 0x45);
 	U_EXPECT_EQ(u_munmap((void *)m, 8 * PG), 0);
 	U_EXPECT_EQ(testfs_get_stats(st), 0);
 	TESTFS_EXPECT_LOG(st, { P, "lazy", 2 * PG, PG, SL }, { P, "lazy", 5 * PG, PG, SL },
@@ -77,7 +68,7 @@ static void lazy_then_dead_daemon(void)
 		q[3 * PG + 1] = 0x78;
 		U_EXPECT_EQ(q[PG + 2], testfs_pattern(PG + 2, 4));
 		U_EXPECT_EQ(q[3 * PG + 2], testfs_pattern(3 * PG + 2, 4));
-		U_EXPECT_EQ(pread1(fd, 3 * PG), testfs_pattern(3 * PG, 4));
+		U_EXPECT_EQ(testfs_pread1(fd, 3 * PG), testfs_pattern(3 * PG, 4));
 		U_EXPECT_EQ(testfs_get_stats(st), 0);
 		TESTFS_EXPECT_LOG(st, { P, "lazy", PG, PG, PL }, { P, "lazy", 3 * PG, PG, PL });
 		TESTFS_EXPECT_RANGES(st, "lazy", { PG, 2 * PG, 1 }, { 3 * PG, 4 * PG, 1 });

@@ -16,23 +16,6 @@
 static uint8_t buf[3 * PG], out[3 * PG];
 static struct testfs_stats *st;     /* umalloc'd (the .bss room of a program is small) */
 
-/* Returns the byte at OFF of FD read through the daemon, or -1. */
-static int pread1(long fd, uint64_t off)
-{
-	uint8_t b;
-	if (u_lseek(fd, (long)off, SEEK_SET) != (long)off || u_read(fd, &b, 1) != 1)
-		return -1;
-	return b;
-}
-
-/* Writes byte B at OFF of FD through the daemon; returns what write returned, or -1. */
-static long pwrite1(long fd, uint64_t off, uint8_t b)
-{
-	if (u_lseek(fd, (long)off, SEEK_SET) != (long)off)
-		return -1;
-	return u_write(fd, &b, 1);
-}
-
 int user_main(void)
 {
 	st = umalloc(sizeof(*st));
@@ -62,13 +45,13 @@ int user_main(void)
 	m[0] = 0x11;                                   /* CoW: private */
 	m[10] = 0x12;
 	U_EXPECT_EQ(m[0], 0x11);
-	U_EXPECT_EQ(pread1(fd, 0), testfs_pattern(0, 2));
-	U_EXPECT_EQ(pread1(fd, 10), testfs_pattern(10, 2));
+	U_EXPECT_EQ(testfs_pread1(fd, 0), testfs_pattern(0, 2));
+	U_EXPECT_EQ(testfs_pread1(fd, 10), testfs_pattern(10, 2));
 
-	U_EXPECT_EQ(pwrite1(fd, PG + 3, 'W'), 1);      /* a page the client never wrote */
+	U_EXPECT_EQ(testfs_pwrite1(fd, PG + 3, 'W'), 1);      /* a page the client never wrote */
 	U_EXPECT_EQ(m[PG + 3], 'W');
 	m[2 * PG] = 0x33;                              /* a page the client wrote ... */
-	U_EXPECT_EQ(pwrite1(fd, 2 * PG + 1, 'V'), 1);  /* ... does not show later file writes */
+	U_EXPECT_EQ(testfs_pwrite1(fd, 2 * PG + 1, 'V'), 1);  /* ... does not show later file writes */
 	U_EXPECT_EQ(m[2 * PG + 1], testfs_pattern(2 * PG + 1, 2));
 	U_EXPECT_EQ(m[2 * PG], 0x33);
 

@@ -19,15 +19,6 @@
 static uint8_t buf[4 * PG];
 static struct testfs_stats *st;     /* umalloc'd (the .bss room of a program is small) */
 
-/* Reads one byte of FD at OFF through the daemon (-1 on error). */
-static int pread1(long fd, uint64_t off)
-{
-	uint8_t b;
-	if (u_lseek(fd, (long)off, SEEK_SET) != (long)off || u_read(fd, &b, 1) != 1)
-		return -1;
-	return b;
-}
-
 /* Client 2: waits for client 1's go, maps [PG, 3 PG) of the file itself, checks, writes. */
 static __attribute__((noreturn)) void client2(volatile uint32_t *sync)
 {
@@ -103,10 +94,10 @@ int user_main(void)
 	TESTFS_EXPECT_RANGES(st, "shared", { 0, 4 * PG, 1 });
 
 	/* the daemon sees both clients' writes, and the clients see the daemon's */
-	U_EXPECT_EQ(pread1(fd, 0), 0xa1);
-	U_EXPECT_EQ(pread1(fd, PG + 5), 0xb2);
-	U_EXPECT_EQ(pread1(fd, 2 * PG + 7), 0xc3);
-	U_EXPECT_EQ(pread1(fd, 3 * PG + 1), testfs_pattern(3 * PG + 1, 1));
+	U_EXPECT_EQ(testfs_pread1(fd, 0), 0xa1);
+	U_EXPECT_EQ(testfs_pread1(fd, PG + 5), 0xb2);
+	U_EXPECT_EQ(testfs_pread1(fd, 2 * PG + 7), 0xc3);
+	U_EXPECT_EQ(testfs_pread1(fd, 3 * PG + 1), testfs_pattern(3 * PG + 1, 1));
 	U_EXPECT_EQ(u_lseek(fd, 3 * PG + 9, SEEK_SET), 3 * PG + 9);
 	U_EXPECT_EQ(u_write(fd, "Q", 1), 1);
 	U_EXPECT_EQ(m[3 * PG + 9], 'Q');
@@ -199,7 +190,7 @@ int user_main(void)
 		U_EXPECT_EQ(o[PG + 1], 0x5e);
 		U_EXPECT_EQ(u_write(tr, "new", 3), 3);
 		U_EXPECT_EQ(o[0], 0xa1);                   /* not the file's new page */
-		U_EXPECT_EQ(pread1(fd, 0), 'n');
+		U_EXPECT_EQ(testfs_pread1(fd, 0), 'n');
 		U_EXPECT_EQ(u_check(), 0);
 		U_EXPECT_EQ(u_munmap((void *)o, 2 * PG), 0);
 		U_EXPECT_EQ(u_close(tr), 0);

@@ -123,6 +123,13 @@ const struct testfs_file_stat *testfs_stats_file(const struct testfs_stats *s, c
 /* Prints S on the console as KTAP diagnostics. */
 void testfs_stats_print(const struct testfs_stats *s);
 
+/* Returns the byte at OFF of file FD read through its daemon (seek, then a 1-byte read), or -1. */
+int testfs_pread1(long fd, uint64_t off);
+
+/* Writes byte B at OFF of file FD through its daemon. Returns what write returned, or -1 when
+ * the seek failed. */
+long testfs_pwrite1(long fd, uint64_t off, uint8_t b);
+
 /* ---- Checks for the tests (each mismatch is a failed check, see u_fail) ---- */
 
 /* An expected log entry: OP, file NAME, OFFSET and SIZE in bytes, FLAGS (for a PREP compared

@@ -204,3 +204,18 @@ int testfs_idle_problems(void)
 	}
 	return problems;
 }
+
+int testfs_pread1(long fd, uint64_t off)
+{
+	uint8_t b;
+	if (u_lseek(fd, (long)off, SEEK_SET) != (long)off || u_read(fd, &b, 1) != 1)
+		return -1;
+	return b;
+}
+
+long testfs_pwrite1(long fd, uint64_t off, uint8_t b)
+{
+	if (u_lseek(fd, (long)off, SEEK_SET) != (long)off)
+		return -1;
+	return u_write(fd, &b, 1);
+}
