@@ -1,5 +1,7 @@
 # Build, boot and test the kernel.
-#   make run   [ARCH=x86_64|i686|aarch64] [MEM=256M] [SMP=4]   build the GRUB image, boot it in QEMU, run the self-tests
+#   make run   [ARCH=x86_64|i686|aarch64] [MEM=256M] [SMP=4] [KTEST=word,...]
+#                                                       build the GRUB image, boot it in QEMU, run the self-tests
+#                                                       (KTEST: only those whose names contain a word)
 #   make test  [ARCH=...] [SCENARIOS=dir]               every arch (or one) under every memory size, plus host tests;
 #                                                       memory scenarios of dir (default tests/scenarios) against Linux
 #   make debug ARCH=...                                 QEMU halted with a gdb stub; see the printed gdb command
@@ -16,6 +18,13 @@ KVM  ?= 0
 # KCMDLINE: extra kernel command-line words, baked into an image named with IMAGE_TAG (make fuzz)
 KCMDLINE  ?=
 IMAGE_TAG ?=
+# KTEST=word[,word...]: only the self-tests whose names contain one of the words (make run KTEST=fork)
+KTEST ?=
+ifneq ($(KTEST),)
+comma := ,
+override KCMDLINE += ktest=$(KTEST)
+override IMAGE_TAG := $(IMAGE_TAG)-only-$(subst $(comma),-,$(KTEST))
+endif
 # SMP: the number of CPUs QEMU gives the guest. 4 by default: the kernel is SMP from now on and
 # its bugs should show on every run; parked CPUs sit in hlt/wfi and cost the host next to nothing.
 # SMP=1 gives a uniprocessor machine (tests/run-tests.sh boots both).

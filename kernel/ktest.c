@@ -72,15 +72,35 @@ static bool ktest_before(const struct ktest *a, const struct ktest *b)
 #define KTEST_MAX 1024
 static const struct ktest *ktest_order[KTEST_MAX];
 
-int ktest_run_all(void)
+/* Returns whether test NAME is selected by FILTER: empty, or a comma-separated list of words one
+ * of which NAME contains. */
+static bool ktest_selected(const char *name, const char *filter)
 {
-	unsigned total = (unsigned)(__stop_ktests - __start_ktests);
-	unsigned passed = 0, failed = 0;
+	if (!*filter)
+		return true;
+	for (const char *word = filter; *word;) {
+		size_t len = 0;
+		while (word[len] && word[len] != ',')
+			len++;
+		for (const char *n = name; len && *n; n++)
+			if (!strncmp(n, word, len))
+				return true;
+		word += len + (word[len] == ',');
+	}
+	return false;
+}
 
-	if (total > KTEST_MAX)
-		panic("%u tests registered, room for %u", total, KTEST_MAX);
-	for (unsigned i = 0; i < total; i++) {
-		unsigned j = i;
+int ktest_run_all(const char *filter)
+{
+	unsigned registered = (unsigned)(__stop_ktests - __start_ktests);
+	unsigned total = 0, passed = 0, failed = 0;
+
+	if (registered > KTEST_MAX)
+		panic("%u tests registered, room for %u", registered, KTEST_MAX);
+	for (unsigned i = 0; i < registered; i++) {
+		if (!ktest_selected(__start_ktests[i].name, filter))
+			continue;
+		unsigned j = total++;
 		for (; j > 0 && ktest_before(&__start_ktests[i], ktest_order[j - 1]); j--)
 			ktest_order[j] = ktest_order[j - 1];
 		ktest_order[j] = &__start_ktests[i];

@@ -74,7 +74,9 @@ void ktest_trap_disarm(void);
 /* Called by the unexpected-trap path: if a test armed a catch, resumes that test (no return). */
 void ktest_trap_catch(const struct trap_info *info);
 
-/* Runs every registered test, prints KTAP and the summary; returns the number of failures. */
-int ktest_run_all(void);
+/* Runs the registered tests FILTER selects (empty: all; else a comma-separated list of words, a
+ * test runs when its name contains one: the kernel command line's ktest=...), in file and line
+ * order; prints KTAP and the summary; returns the number of failures. */
+int ktest_run_all(const char *filter);
 
 #endif

@@ -4,6 +4,7 @@
 #include "kernel/kprintf.h"
 #include "kernel/ktest.h"
 #include "kernel/boot_info.h"
+#include "kernel/cmdline.h"
 #include "mm/mm.h"
 #include "kernel/bench.h"
 #include "kernel/proc.h"
@@ -42,7 +43,10 @@ void kernel_main(struct boot_info *bi)
 	bench_run_all();
 	arch_exit(0);
 #else
-	int failed = ktest_run_all();
+	static char filter[128];            /* ktest=word,word: only the tests naming one */
+	if (!cmdline_get(bi->cmdline, "ktest", filter, sizeof(filter)))
+		filter[0] = 0;
+	int failed = ktest_run_all(filter);
 	arch_exit(failed ? 1 : 0);
 #endif
 }

@@ -47,6 +47,7 @@ static unsigned teardowns, checking;
 
 void proc_init(void)
 {
+	(void)vm_init();               /* out of memory here comes back at the first fork or spawn */
 	struct proc *p = &procs[0];
 	unsigned long irq = spin_lock_irqsave(&sched_lock);
 	p->pid = p->tid = 0;

@@ -44,7 +44,8 @@ int frame_alloc_flags(unsigned flags, paddr_t *frame);
  * (a power of two, in frames), storing the first frame's address in *BASE. Returns 0, -EINVAL for
  * COUNT 0 or an ALIGN that is not a power of two, or -ENOMEM when no such run is free. A run never
  * crosses a section, so COUNT is at most SECTION_MAX_FRAMES (128 MiB). First fit from the lowest
- * address; O(frames / 64) in the worst case. */
+ * address; O(frames / 64) in the worst case. A single frame (COUNT 1, ALIGN 1) is frame_alloc's:
+ * it may come from anywhere, not the lowest address. */
 int frame_alloc_contig(size_t count, size_t align, paddr_t *base);
 
 /* frame_alloc_contig with constraints FLAGS (FRAME_*): with FRAME_DIRECT every frame of the run

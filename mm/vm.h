@@ -32,6 +32,10 @@ struct addrspace;
 #define MAP_LAZY            0x10000000  /* scheme file: pages asked from the daemon at fault time */
 #define MAP_PHYS_CONTIGUOUS 0x20000000  /* physically contiguous owned frames, mapped at once */
 
+/* Sets up what every address space shares (the zero frame) before the first one exists, so no
+ * process pays for it. Returns 0 or -ENOMEM (the first address space then tries again). */
+int vm_init(void);
+
 /* The kind of access that faulted; same values as kernel/arch.h's enum trap_access. */
 enum vm_access { VM_ACCESS_READ = 0, VM_ACCESS_WRITE = 1, VM_ACCESS_EXEC = 2 };
 

@@ -21,6 +21,11 @@ static struct spinlock zero_lock = SPINLOCK_INIT_RANKED("zero_frame", LOCK_RANK_
 static paddr_t zero_pa;                  /* zero_lock; valid while zero_gen is current */
 static unsigned long zero_gen;           /* zero_lock: frame_generation() zero_pa belongs to */
 
+int vm_init(void)
+{
+	return vm_zero_frame_init();
+}
+
 int vm_zero_frame_init(void)
 {
 	int err = 0;

@@ -123,10 +123,14 @@ x86_pte_t x86_link_entry(paddr_t pa, unsigned level)
 }
 
 /* Allocates a zeroed page-table frame of LEVEL for SPACE and stores it in *PA. Returns 0 or
- * -ENOMEM. The PAE root must lie below 4 GiB (CR3 is 32 bits): it comes from the lowest free
- * frames. */
+ * -ENOMEM. On i686 every table comes from the direct map (below 768 MiB): the PAE root must lie
+ * below 4 GiB (CR3 holds 32 bits), and QEMU 7.2's i386 TCG does not walk tables above 4 GiB (a
+ * process with its tables there faulted forever on present pages; its `info tlb` does not see
+ * them either), though the SDM allows them. Tables in the direct map also need no kmap. */
 int x86_table_alloc(struct mmu_space *space, unsigned level, paddr_t *pa)
 {
+	_Static_assert(X86_PT_LEVELS == 4 || X86_DIRECT_MAP_LIMIT <= 0x100000000ull,
+		       "the PAE root comes from the direct map: it must end below 4 GiB");
 	if (fail_after != X86_MMU_NO_FAILURE && fail_after-- == 0) {
 		fail_after = X86_MMU_NO_FAILURE;
 		return -ENOMEM;
@@ -134,16 +138,12 @@ int x86_table_alloc(struct mmu_space *space, unsigned level, paddr_t *pa)
 	int err;
 	if (x86_mmu_table_source)
 		err = x86_mmu_table_source(pa);
-	else if (X86_PT_LEVELS == 3 && level == TOP)
-		err = frame_alloc_contig(1, 1, pa);     /* the lowest free frame */
 	else
-		err = frame_alloc(pa);
+		err = frame_alloc_flags(X86_PT_LEVELS == 3 ? FRAME_DIRECT : 0, pa);
 	if (err)
 		return -ENOMEM;
-	if (X86_PT_LEVELS == 3 && level == TOP && *pa >= 0x100000000ull) {
-		frame_free(*pa);
-		return -ENOMEM;
-	}
+	if (X86_PT_LEVELS == 3 && level == TOP && *pa >= 0x100000000ull)
+		panic("x86_table_alloc: PAE root %#llx above 4 GiB", (unsigned long long)*pa);
 	struct pageinfo *pi = pageinfo_of(*pa);
 	if (!pi)
 		panic("table_alloc: frame %#llx has no pageinfo", (unsigned long long)*pa);
