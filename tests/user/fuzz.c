@@ -6,7 +6,8 @@
  * generators in fuzz/model.c). Parameters come from the kernel (SYS_INJECT's
  * INJECT_FUZZ_PARAM, set by tests/ktest/fuzz_test.c): seed, op count, injection per million,
  * check interval. Everything follows from the seed: op N draws from a generator seeded with
- * (seed, N), so `make fuzz SEED=s OPS=N+1` replays a failure at op N.
+ * (seed, N), so `make fuzz SEED=s OPS=N+1` replays a failure at op N. Every PROGRESS_EVERY ops
+ * the process at that op prints the time since the start (does an op's cost grow over a run?).
  *
  * Processes. The spawned process is the root: it maps the mailbox (MAP_SHARED, inherited by all)
  * and forks a worker that runs the ops; it never runs ops or injection itself. A worker's fork op
@@ -49,6 +50,9 @@ int depth;
 static int failures;
 static bool inject_on, exit_now;
 static uint64_t hz;
+static uint64_t start_cycles;          /* the root's, before its first worker (for progress) */
+
+#define PROGRESS_EVERY 100000           /* ops between two progress lines (long runs only) */
 
 /* Reports a failed check of the current op (the op number replays it) and counts it. */
 void fail(const char *what, unsigned long long want, unsigned long long got)
@@ -261,6 +265,20 @@ static void one_op(void)
 		mem_op_access(A_READ);
 }
 
+/* Returns the cycle counter user mode may read (SYS_CYCLES_HZ gives its frequency). */
+static uint64_t cycles(void)
+{
+#if defined(__aarch64__)
+	uint64_t v;
+	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v) :: "memory");
+	return v;
+#else
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	return ((uint64_t)hi << 32) | lo;
+#endif
+}
+
 /* Runs ops from FIRST on; never returns. */
 static __attribute__((noreturn)) void run_ops(unsigned long first)
 {
@@ -271,6 +289,9 @@ static __attribute__((noreturn)) void run_ops(unsigned long first)
 		mb->op = cur_op;
 		rng = seed ^ (cur_op * 0xd1342543de82ef95ull);
 		rnd();
+		if (cur_op && cur_op % PROGRESS_EVERY == 0 && hz >= 1000)   /* time per op over a run */
+			u_printf("fuzz: op %lu after %llu ms\n", cur_op,
+				 (unsigned long long)((cycles() - start_cycles) / (hz / 1000)));
 		if (check_every && cur_op % check_every == 0) {
 			mb->checks++;
 			long problems = u_check();
@@ -345,6 +366,7 @@ int user_main(void)
 		return 102;
 	mb->ram_phys = phys;
 	long daemon = testfs_start();                  /* our child: serves "testfs" until .exit */
+	start_cycles = cycles();
 	if (daemon < 0)
 		return 103;
 	unsigned long next = 0;
