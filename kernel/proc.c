@@ -356,13 +356,16 @@ void proc_settle(void)
 	/* A process that ended just before (a daemon told to stop, a scenario process after its
 	 * last answer) may still be closing its files and tearing its address space down on
 	 * another CPU: its frames are still referenced, or referenced by a space no longer listed.
-	 * An orphan nobody waits for may be about to exit. Let them finish (yielding, at most a
-	 * second: file closes may wait for daemons, and an orphan may have work left). */
+	 * An orphan nobody waits for may be about to exit. A daemon may still be handling the
+	 * notices of those exits (or of the caller's closes and munmaps): a CLOSE that deletes a
+	 * file unmaps the daemon's pages. Let them finish (yielding, at most a second: file closes
+	 * may wait for daemons, and an orphan may have work left). */
 	uint64_t hz = arch_cycles_hz() ? arch_cycles_hz() : 1000000000ull, start = arch_cycles();
 	struct proc *leader = proc_current()->leader;
 	unsigned self = leader && __atomic_load_n(&leader->orphan, __ATOMIC_RELAXED);  /* not us */
 	while ((__atomic_load_n(&exiting, __ATOMIC_ACQUIRE) ||
-		__atomic_load_n(&orphans, __ATOMIC_ACQUIRE) > self) && arch_cycles() - start < hz)
+		__atomic_load_n(&orphans, __ATOMIC_ACQUIRE) > self ||
+		scheme_notices_pending(proc_current()->pid)) && arch_cycles() - start < hz)
 		sched_yield();
 	/* A daemon that just answered lets go of its last request only when it is back in its
 	 * receive: give other processes' threads (briefly, SETTLE_MS) the time to go to sleep. */

@@ -142,11 +142,12 @@ void sched_yield(void);
 
 /* Waits (yielding, at most about a second) until no process is between its exit and the moment
  * its parent may reap it, i.e. until every ended process gave its frames back, and no orphan
- * is alive (nobody waits for it: it may be about to exit); then, for at most 20 ms, until no
- * other process has a thread running or runnable (a daemon finishing a request). SYS_CHECK and
- * SYS_FREE_FRAMES call it first: with several CPUs an exit overlaps the caller's count. (Other
- * CPUs' faults or munmaps during a count can still change it: the counts are exact only while
- * nothing else changes memory.) No spinlock held. */
+ * is alive (nobody waits for it: it may be about to exit) and no scheme daemon but the
+ * caller's own is still handling notices (scheme_notices_pending); then, for at most 20 ms,
+ * until no other process has a thread running or runnable (a daemon finishing a request).
+ * SYS_CHECK and SYS_FREE_FRAMES call it first: with several CPUs an exit overlaps the caller's
+ * count. (Other CPUs' faults or munmaps during a count can still change it: the counts are
+ * exact only while nothing else changes memory.) No spinlock held. */
 void proc_settle(void);
 
 /* SYS_CHECK: proc_settle, then the mm invariant checker (vm_check_all) with no process

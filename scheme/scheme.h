@@ -94,6 +94,12 @@ void user_scheme_init(void);
 void scheme_munmap_notify(struct scheme_file *f, uint64_t offset, size_t size, unsigned flags);
 extern _Atomic unsigned long scheme_notices_lost;
 
+/* Returns whether the daemon of a live user scheme that process PID does not serve has notices
+ * (CLOSE, MUNMAP) it has not finished handling: queued, or received and the daemon not back in
+ * SYS_SCHEME_RECV since (with several receiving threads, any thread's return counts). The
+ * daemon may still be changing its memory for them. For proc_settle. No lock may be held. */
+bool scheme_notices_pending(long pid);
+
 /* Returns whether F belongs to a user scheme (the mm side then uses scheme_mmap_prep). */
 bool scheme_file_is_user(const struct scheme_file *f);
 

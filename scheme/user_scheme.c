@@ -18,7 +18,13 @@
  * pinned External grant in the daemon's space (vm_borrow_pinned), made by the client before it
  * queues the request and removed (vm_borrow_end) by whoever completes the request - the daemon's
  * reply, or its death - before the client wakes, so the daemon can never touch the buffer after
- * the answer. Every mm call is made with scheme_lock released (lock order in mm/addrspace.h). */
+ * the answer. Every mm call is made with scheme_lock released (lock order in mm/addrspace.h).
+ *
+ * A notice is work its sender does not wait for: the daemon may still be handling it (a CLOSE
+ * that deletes a file and unmaps its pages) while the sender - or its parent, after the sender's
+ * exit - counts frames or runs the checker. So each scheme counts its notices from the moment
+ * they are queued until the daemon comes back to SYS_SCHEME_RECV after receiving them (or
+ * dies), and scheme_notices_pending lets proc_settle wait for them. */
 #include "scheme/scheme_internal.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
@@ -85,7 +91,14 @@ struct user_scheme {
 	struct scheme_request *taken;      /* scheme_lock: received, not answered */
 	struct wait_queue recv_wq;         /* the daemon waits here for requests */
 	uint32_t next_tag;                 /* scheme_lock */
+	long owner_pid;                    /* the daemon's process (for scheme_notices_pending) */
+	unsigned notices;                  /* scheme_lock: notices queued, or received and the
+					    * daemon not back in scheme_recv since */
+	unsigned notices_in_hand;          /* scheme_lock: of those, received (one per receive) */
+	struct user_scheme *next_live;     /* scheme_lock: in live_schemes until the daemon dies */
 };
+
+static struct user_scheme *live_schemes;      /* scheme_lock: every user scheme not dead */
 
 /* ---- The daemon's end: a file of an unregistered kernel scheme whose priv is the scheme ---- */
 
@@ -219,6 +232,7 @@ static void user_notice(struct scheme *s, unsigned op, uint64_t id, uint64_t off
 				.flags = flags, .caller_pid = me ? me->pid : 0,
 			};
 			enqueue_locked(u, rq);
+			u->notices++;
 		} else {
 			atomic_fetch_add(&scheme_notices_lost, 1);
 		}
@@ -313,6 +327,7 @@ int scheme_create_user(const char *name, size_t len, struct scheme_file **out)
 	s->user = u;
 	atomic_init(&s->refcount, 2);             /* the registry's and the daemon end's */
 	u->owner = me;
+	u->owner_pid = me->pid;
 	u->as = me->as;
 	end->flags = O_RDWR;
 	end->priv = s;
@@ -324,6 +339,8 @@ int scheme_create_user(const char *name, size_t len, struct scheme_file **out)
 		addrspace_get(u->as);
 		scheme_get(&daemon_end_scheme);
 		end->scheme = &daemon_end_scheme;
+		u->next_live = live_schemes;
+		live_schemes = u;
 	}
 	spin_unlock_irqrestore(&scheme_lock, irq);
 	if (err) {
@@ -347,6 +364,14 @@ static void daemon_end_close(struct scheme_file *end)
 		panic("scheme %s died twice", s->name);
 	u->dead = true;
 	scheme_unregister_locked(s);
+	for (struct user_scheme **pp = &live_schemes; *pp; pp = &(*pp)->next_live) {
+		if (*pp == u) {
+			*pp = u->next_live;
+			break;
+		}
+	}
+	u->notices = 0;                          /* dropped below, or being handled: not waited for */
+	u->notices_in_hand = 0;
 	struct scheme_request *queued = u->head, *taken = u->taken;
 	u->head = u->tail = u->taken = NULL;
 	struct addrspace *das = u->as;
@@ -387,6 +412,10 @@ int scheme_recv(struct scheme_file *end, uintptr_t upkt)
 	if (vm_user_check(me->as, upkt, sizeof(struct scheme_packet), VM_ACCESS_WRITE))
 		return -EFAULT;
 	unsigned long irq = spin_lock_irqsave(&scheme_lock);
+	if (u->notices_in_hand) {                /* back for more: done with a notice */
+		u->notices_in_hand--;
+		u->notices--;
+	}
 	while (!u->head && !u->dead)
 		proc_sleep(&u->recv_wq, &scheme_lock);
 	struct scheme_request *rq = u->head;
@@ -411,6 +440,10 @@ int scheme_recv(struct scheme_file *end, uintptr_t upkt)
 		return -EFAULT;
 	}
 	if (!rq->client) {
+		irq = spin_lock_irqsave(&scheme_lock);
+		if (!u->dead)
+			u->notices_in_hand++;         /* counted in u->notices until the next receive */
+		spin_unlock_irqrestore(&scheme_lock, irq);
 		notice_free(rq);
 		return 0;
 	}
@@ -419,6 +452,16 @@ int scheme_recv(struct scheme_file *end, uintptr_t upkt)
 	u->taken = rq;
 	spin_unlock_irqrestore(&scheme_lock, irq);
 	return 0;
+}
+
+bool scheme_notices_pending(long pid)
+{
+	bool pending = false;
+	unsigned long irq = spin_lock_irqsave(&scheme_lock);
+	for (struct user_scheme *u = live_schemes; u && !pending; u = u->next_live)
+		pending = u->notices && u->owner_pid != pid;
+	spin_unlock_irqrestore(&scheme_lock, irq);
+	return pending;
 }
 
 /* Returns whether RESULT is a possible answer to the request RQ. */

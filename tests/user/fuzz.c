@@ -1,10 +1,13 @@
 /* The user-mode fuzzer (issue 8): random mmap/munmap/mprotect/fork/exit/waitpid, syscalls with
  * buffers (SYS_DEBUG_WRITE, SYS_WAITPID's status, SYS_CYCLES_HZ's pointer) and reads, writes and
  * executions of memory, with arguments hostile as often as sane, every result checked against a
- * model of what this process must see. Parameters come from the kernel (SYS_INJECT's
+ * model of what this process must see (this file: the processes, the op loop, the checks and the
+ * smaller syscall ops; the memory ops are in tests/user/fuzz/mem_ops.c, the model and the
+ * generators in fuzz/model.c). Parameters come from the kernel (SYS_INJECT's
  * INJECT_FUZZ_PARAM, set by tests/ktest/fuzz_test.c): seed, op count, injection per million,
  * check interval. Everything follows from the seed: op N draws from a generator seeded with
- * (seed, N), so `make fuzz SEED=s OPS=N+1` replays a failure at op N.
+ * (seed, N), so `make fuzz SEED=s OPS=N+1` replays a failure at op N. Every PROGRESS_EVERY ops
+ * the process at that op prints the time since the start (does an op's cost grow over a run?).
  *
  * Processes. The spawned process is the root: it maps the mailbox (MAP_SHARED, inherited by all)
  * and forks a worker that runs the ops; it never runs ops or injection itself. A worker's fork op
@@ -47,6 +50,9 @@ int depth;
 static int failures;
 static bool inject_on, exit_now;
 static uint64_t hz;
+static uint64_t start_cycles;          /* the root's, before its first worker (for progress) */
+
+#define PROGRESS_EVERY 100000           /* ops between two progress lines (long runs only) */
 
 /* Reports a failed check of the current op (the op number replays it) and counts it. */
 void fail(const char *what, unsigned long long want, unsigned long long got)
@@ -94,220 +100,8 @@ static void inject_enable(void)
 	inject_on = true;
 }
 
-/* ---- Memory accesses ---- */
+/* ---- Syscalls (mmap, munmap, mprotect and memory accesses: fuzz/mem_ops.c) ---- */
 
-struct access { uintptr_t page; uint32_t stamp; unsigned long got[SAMPLES]; };
-
-/* Returns sample word I of a page with STAMP (0: a page never written, all zero). */
-static unsigned long sample(uint32_t stamp, unsigned i)
-{
-	return stamp ? (unsigned long)((stamp * 0x9e3779b97f4a7c15ull) >> 7) + i * 0x01000193ul : 0;
-}
-
-/* Reads the sample words of a->page into a->got (run under u_try). */
-static void do_read(void *arg)
-{
-	struct access *a = arg;
-	for (unsigned i = 0; i < SAMPLES; i++)
-		a->got[i] = *(volatile unsigned long *)(a->page + OFF_SAMPLE + 256 * i);
-}
-
-/* Writes a->stamp's sample words and the return stub into a->page (run under u_try). */
-static void do_write(void *arg)
-{
-	struct access *a = arg;
-	for (unsigned i = 0; i < SAMPLES; i++)
-		*(volatile unsigned long *)(a->page + OFF_SAMPLE + 256 * i) = sample(a->stamp, i);
-#if defined(__aarch64__)
-	*(volatile uint32_t *)(a->page + OFF_CODE) = 0xd65f03c0;     /* ret */
-#else
-	*(volatile uint8_t *)(a->page + OFF_CODE) = 0xc3;            /* ret */
-#endif
-}
-
-/* Executes the return stub; relies on QEMU (TCG) keeping instruction fetches coherent with the
- * stores that wrote it (EL0 may not clean caches on aarch64). */
-static void do_exec(void *arg)
-{
-	struct access *a = arg;
-	((void (*)(void))(a->page + OFF_CODE))();
-}
-
-/* Returns a page to access: mostly one of our regions, else NULL, kernel, top or random. */
-static uintptr_t pick_page(void)
-{
-	switch (below(12)) {
-	case 0: return 0;
-	case 1: return KERNEL_ADDR;
-	case 2: return USER_TOP - PAGE;
-	case 3: return ARENA_BASE + below(ARENA_PAGES) * PAGE;
-	case 4: return (uintptr_t)(rnd() % (USER_TOP / PAGE)) * PAGE;
-	default: return random_region_page(false);
-	}
-}
-
-/* Reads, writes or executes (KIND) one page and checks fault or contents against the model. */
-static void op_access(int kind)
-{
-	struct access a = { .page = pick_page() };
-	int r = region_at(a.page);
-	if (is_file_region(r)) {
-		files_access(kind, a.page, r);
-		return;
-	}
-	bool reserved = r >= 0 && regions[r].kind == R_RESERVED;
-	if (reserved && kind != A_READ)
-		return;
-	uint32_t now = r >= 0 && !reserved ? stamp_of(r, a.page) : 0;
-	if (kind == A_EXEC && allows(r, A_EXEC) && now == 0)
-		kind = A_READ;                         /* nothing to run there */
-	bool ok = allows(r, kind);
-	uint32_t *slot = NULL;
-	if (kind == A_WRITE && ok && !(slot = stamp_slot(r, a.page, true))) {
-		if (depth == 1 && regions[r].kind == R_SHARED)
-			shared_gc();
-		mb->skipped++;
-		return;                                /* stamp table full */
-	}
-	a.stamp = (uint32_t)rnd() | 1;
-	TRACE("fuzz: op %lu: %s page %#lx (region %d prot %d, stamp %#x)\n", cur_op,
-	      kind == A_READ ? "read" : kind == A_WRITE ? "write" : "exec", (unsigned long)a.page, r,
-	      r >= 0 ? regions[r].prot : -1, now);
-	uintptr_t addr = 0;
-	int access = -1;
-	bool faulted = u_try(kind == A_READ ? do_read : kind == A_WRITE ? do_write : do_exec, &a, &addr,
-			     &access);
-	static const char *const names[] = { "read faults", "write faults", "exec faults" };
-	if (faulted != !ok) {
-		fail(names[kind], !ok, faulted);
-		return;
-	}
-	if (faulted) {
-		mb->faults++;
-		uintptr_t want = a.page + (kind == A_EXEC ? OFF_CODE : OFF_SAMPLE);
-		if (addr != want)
-			fail("fault address", want, addr);
-		if (access != kind)
-			fail("fault access", (unsigned)kind, (unsigned)access);
-		return;
-	}
-	if (kind == A_WRITE)
-		*slot = a.stamp;
-	mb->written += kind == A_WRITE;
-	mb->executed += kind == A_EXEC;
-	mb->verified += kind == A_READ && !reserved;
-	if (kind == A_READ && !reserved)
-		for (unsigned i = 0; i < SAMPLES; i++)
-			if (a.got[i] != sample(now, i)) {
-				fail("page contents (word i of the page's stamp)", sample(now, i), a.got[i]);
-				return;
-			}
-}
-
-/* ---- Syscalls ---- */
-
-/* mmap with generated arguments; checks the errno or the exact address the kernel picks. */
-static void op_mmap(void)
-{
-	uintptr_t addr = gen_addr();
-	size_t len = gen_len();
-	unsigned prot = gen_prot(), flags = gen_flags();
-	unsigned type = flags & MAP_TYPE;
-	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
-	size_t size = 0;
-	uintptr_t at = addr;
-	long want = 0;
-	if (len == 0)
-		want = -EINVAL;
-	else if (len > USER_TOP - USER_BASE)
-		want = -ENOMEM;
-	else if ((type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) ||
-		 (type == MAP_SHARED_VALIDATE && (flags & ~MAP_KNOWN)) || (prot & ~PROT_MASK))
-		want = -EINVAL;
-	else if (!(flags & MAP_ANONYMOUS))
-		want = -EBADF;
-	else {
-		size = (len + PAGE - 1) & ~(PAGE - 1);
-		if (fixed) {
-			if (addr & (PAGE - 1))
-				want = -EINVAL;
-			else if (addr < USER_BASE)
-				want = -EPERM;
-			else if (addr >= USER_TOP || size > USER_TOP - addr)
-				want = -ENOMEM;
-			else if ((flags & MAP_FIXED_NOREPLACE) && overlaps(addr, addr + size, -1))
-				want = -EEXIST;
-			else if (overlaps(addr, addr + size, R_RESERVED))
-				return;                  /* would replace the fuzzer's own memory */
-		} else if (!find_free(addr, size, &at)) {
-			want = -ENOMEM;
-		}
-	}
-	if (want == 0 && nregions > MAX_REGIONS - 4)
-		return;
-	TRACE("fuzz: op %lu: mmap(%#lx, %#lx, %#x, %#x) want %ld at %#lx\n", cur_op, (unsigned long)addr,
-	      (unsigned long)len, prot, flags, want, (unsigned long)at);
-	long got = sys_call(SYS_MMAP, (long)addr, (long)len, prot, flags, -1, 0);
-	if ((unsigned long)got < -4096ul) {         /* an address */
-		if (want != 0 || (uintptr_t)got != at) {
-			fail("mmap result", want ? (unsigned long)want : at, (unsigned long)got);
-			return;
-		}
-	} else if (!check_result("mmap errno", want ? want : (long)at, got, false) || want) {
-		return;
-	}
-	bool shared = type != MAP_PRIVATE;
-	model_remove(at, at + size);
-	model_insert(at, at + size, prot, shared ? R_SHARED : R_PRIVATE, shared ? ++mb->next_obj : 0);
-	mb->mapped++;
-}
-
-/* munmap or mprotect of a generated range. */
-static void op_unmap_protect(bool protect)
-{
-	uintptr_t addr = gen_addr();
-	size_t len = gen_len();
-	unsigned prot = gen_prot();
-	if (below(4) == 0) {                        /* a whole region, a sane case worth having */
-		struct region *g = &regions[below(nregions)];
-		addr = g->start;
-		len = g->end - g->start;
-	}
-	long want = 0;
-	uintptr_t end = 0;
-	if (protect) {
-		if ((addr & (PAGE - 1)) || (prot & ~PROT_MASK))
-			want = -EINVAL;
-		else if (len == 0)
-			want = 0;
-		else if (addr >= USER_TOP || len > USER_TOP - addr)
-			want = -ENOMEM;
-		else {
-			end = addr + ((len + PAGE - 1) & ~(PAGE - 1));
-			want = protect_check(addr, end, prot);
-		}
-	} else {
-		if ((addr & (PAGE - 1)) || len == 0 || addr > USER_TOP || len > USER_TOP - addr)
-			want = -EINVAL;
-		else
-			end = addr + ((len + PAGE - 1) & ~(PAGE - 1));
-	}
-	if (want == 0 && end && overlaps(addr, end, R_RESERVED))
-		return;                                  /* would change the fuzzer's own memory */
-	if (want == 0 && nregions > MAX_REGIONS - 4)
-		return;
-	TRACE("fuzz: op %lu: %s(%#lx, %#lx, %#x) want %ld\n", cur_op, protect ? "mprotect" : "munmap",
-	      (unsigned long)addr, (unsigned long)len, prot, want);
-	long got = protect ? u_mprotect((void *)addr, len, prot) : u_munmap((void *)addr, len);
-	if (!check_result(protect ? "mprotect" : "munmap", want, got, false) || want || !end)
-		return;
-	if (protect)
-		model_protect(addr, end, prot), mb->protected++;
-	else
-		model_remove(addr, end), mb->unmapped++;
-}
-
-/* SYS_CYCLES_HZ into a generated pointer: 0 and the value there, or -EFAULT. */
 static void op_cycles_hz(void)
 {
 	uintptr_t p = gen_out_ptr(sizeof(uint64_t), OFF_HZ);
@@ -443,17 +237,17 @@ static void one_op(void)
 	}
 	k = (unsigned)below(100);
 	if (k < 14)
-		op_mmap();
+		mem_op_mmap();
 	else if (k < 22 || nregions > 48)
-		op_unmap_protect(false);
+		mem_op_unmap_protect(false);
 	else if (k < 32)
-		op_unmap_protect(true);
+		mem_op_unmap_protect(true);
 	else if (k < 52)
-		op_access(A_READ);
+		mem_op_access(A_READ);
 	else if (k < 72)
-		op_access(A_WRITE);
+		mem_op_access(A_WRITE);
 	else if (k < 78)
-		op_access(A_EXEC);
+		mem_op_access(A_EXEC);
 	else if (k < 82)
 		op_cycles_hz();
 	else if (k < 86)
@@ -468,7 +262,21 @@ static void one_op(void)
 	else if (k < 96 && depth > 1)
 		exit_now = true;
 	else
-		op_access(A_READ);
+		mem_op_access(A_READ);
+}
+
+/* Returns the cycle counter user mode may read (SYS_CYCLES_HZ gives its frequency). */
+static uint64_t cycles(void)
+{
+#if defined(__aarch64__)
+	uint64_t v;
+	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v) :: "memory");
+	return v;
+#else
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	return ((uint64_t)hi << 32) | lo;
+#endif
 }
 
 /* Runs ops from FIRST on; never returns. */
@@ -481,6 +289,9 @@ static __attribute__((noreturn)) void run_ops(unsigned long first)
 		mb->op = cur_op;
 		rng = seed ^ (cur_op * 0xd1342543de82ef95ull);
 		rnd();
+		if (cur_op && cur_op % PROGRESS_EVERY == 0 && hz >= 1000)   /* time per op over a run */
+			u_printf("fuzz: op %lu after %llu ms\n", cur_op,
+				 (unsigned long long)((cycles() - start_cycles) / (hz / 1000)));
 		if (check_every && cur_op % check_every == 0) {
 			mb->checks++;
 			long problems = u_check();
@@ -548,13 +359,14 @@ int user_main(void)
 		return 104;
 	if (sys1(SYS_CYCLES_HZ, (long)&hz) != 0)
 		return 101;
-	u_try(do_read, &(struct access){ .page = ARENA_BASE }, NULL, NULL);   /* registers the upcall */
+	mem_probe(ARENA_BASE);                         /* registers the upcall */
 	long free0 = u_free_frames();
 	uint64_t phys = 0;
 	if (u_virt_to_phys(mb, &phys) != 0)
 		return 102;
 	mb->ram_phys = phys;
 	long daemon = testfs_start();                  /* our child: serves "testfs" until .exit */
+	start_cycles = cycles();
 	if (daemon < 0)
 		return 103;
 	unsigned long next = 0;

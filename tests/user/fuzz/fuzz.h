@@ -1,6 +1,8 @@
 /* The user-mode fuzzer's shared parts (tests/user/fuzz.c is the program): the layout constants,
  * the model of the mappings and page contents, the argument generators and fork_and_wait, in
- * tests/user/fuzz/model.c; the scheme ops and their model in files.c and file_access.c. One process runs ops at a time; the model is that process's own. */
+ * tests/user/fuzz/model.c; the memory ops in mem_ops.c; the scheme ops and their model in
+ * files.c, file_maps.c and file_access.c. One process runs ops at a time; the model is that
+ * process's own. */
 #ifndef TESTS_USER_FUZZ_FUZZ_H
 #define TESTS_USER_FUZZ_FUZZ_H
 
@@ -144,10 +146,19 @@ struct fpriv {
 };
 extern struct fpriv *fp;
 extern unsigned ncopies;
-/* The descriptions our fds / our file mappings hold (bit masks), the lowest free fd. */
+/* The descriptions our fds / our file mappings hold (bit masks), the lowest free fd, an fd to
+ * use (mostly an open one, else closed, never opened or out of range), FD's description (-1:
+ * not open), and whether ns_restrict took memory: away. */
 uint64_t fd_mask(void);
 uint64_t map_mask(void);
 unsigned lowest_fd(void);
+long pick_fd(void);
+int desc_of(long fd);
+extern bool no_memory;
+/* The scheme mmap ops (file_maps.c): mmap of a testfs fd; open, mmap and close of memory:zeroed
+ * or (PHYSICAL) memory:physical@wb of RAM. */
+void files_op_fmap(void);
+void files_op_memory(bool physical);
 
 /* The scheme ops (files.c): their private memory (the root maps it), the fuzz op (one draw), an access to a page of file region R, the
  * model's update when a process forks (in the child) and when [S, E) is unmapped. */
@@ -165,6 +176,14 @@ extern int depth;
 bool check_result(const char *what, long want, long got, bool efault_ok);
 void fail(const char *what, unsigned long long want, unsigned long long got);
 #define TRACE(...) do { if (trace_from && cur_op + 1 >= trace_from) u_printf(__VA_ARGS__); } while (0)
+
+/* The memory ops (mem_ops.c): a read, write or execution (A_*) of a drawn page, mmap of
+ * anonymous memory, munmap or mprotect (PROTECT) of a drawn range; and a read of PAGE under
+ * u_try that checks nothing (the root's first one registers the fault upcall). */
+void mem_op_access(int kind);
+void mem_op_mmap(void);
+void mem_op_unmap_protect(bool protect);
+void mem_probe(uintptr_t page);
 
 /* fork, then at once in the parent waitpid(ANY ? -1 : child, STATUS) without a store to memory
  * in between. Returns fork's result (0 in the child) and waitpid's in *WAITED. */
