@@ -62,3 +62,4 @@ KTEST(user_thread_exit_group_last_thread_and_fault) { run_thread_program("thread
 KTEST(user_thread_fork_copies_the_calling_thread) { run_thread_program("thread_fork", 0); }
 KTEST(user_thread_two_threads_break_one_cow_page) { run_thread_program("thread_cow", 0); }
 KTEST(user_thread_fork_and_fault_storms) { run_thread_program("thread_storm", 0); }
+KTEST(user_thread_exit_wakes_a_scheme_call) { run_thread_program("thread_exit_scheme", 0); }
