@@ -1,5 +1,6 @@
-/* The Linux system-call shim of the benchmark program (tests/bench/linux_ulib.h): _start, one
- * raw system-call entry per arch, the wrappers bench_vm.c calls, and the init's frame around
+/* The Linux system-call shim of the benchmark programs (tests/bench/linux_ulib.h): _start, one
+ * raw system-call entry per arch, the wrappers bench_vm.c and bench_threads.c call (threads on
+ * clone(2) with a trampoline per arch), and the init's frame around
  * user_main: a "bench: begin" line, the program, a "bench: end" line, then power-off, since the
  * program runs as PID 1 and an init that exits makes Linux panic. */
 #include <stdarg.h>

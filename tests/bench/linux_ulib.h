@@ -1,5 +1,5 @@
 /* The Linux side of `make bench`: the few calls of tests/user/lib/ulib.h that the benchmark
- * program tests/user/bench_vm.c uses, implemented on Linux's own system calls (x86_64 `syscall`,
+ * programs tests/user/bench_vm.c and tests/user/bench_threads.c use, implemented on Linux's own system calls (x86_64 `syscall`,
  * i686 `int $0x80`, aarch64 `svc 0`), so that the same source, built with -DBENCH_LINUX, runs
  * as the only process (/init) of an initramfs under Debian's Linux kernel. No C library: the
  * program is static and freestanding like our user programs, and prints with the kernel's own
