@@ -11,6 +11,9 @@
  *    the exit (the thread announces it is about to read, then the first thread yields 50 times,
  *    as tests/user/scheme_death.c does); B ends with 8, and the daemon's next packet is B's
  *    CLOSE, not the withdrawn READ.
+ *  - D: a daemon of its own ("exitwake2") whose second thread waits in scheme_recv while the
+ *    first calls SYS_EXIT(9) (after the thread announced it and 50 yields): waitpid returns 9,
+ *    the scheme is gone (open gives -ENOENT) and the free frame count is back.
  * At the end the daemon exits with its failure count, the free frame count is back to the start
  * and the checker is clean. Exit status = failed checks. */
 #include "tests/user/lib/ulib.h"
@@ -26,6 +29,7 @@ struct shared {
 	volatile int reading;       /* B's thread is about to read */
 	volatile int b_go;          /* the daemon may receive again (B has ended) */
 	volatile long stale;        /* the daemon's late reply to A's READ */
+	volatile int receiving;     /* D's thread is about to wait in scheme_recv */
 };
 
 static struct shared *sh;
@@ -137,6 +141,33 @@ static __attribute__((noreturn)) void child_blocked(const char *path, volatile i
 	u_exit(status);
 }
 
+static long d_sfd;
+
+static U_THREAD_ENTRY void receiver(void *arg)
+{
+	(void)arg;
+	struct scheme_packet pkt;
+	sh->receiving = 1;
+	long r = u_scheme_recv(d_sfd, &pkt);
+	/* not reached: nobody opens exitwake2, and the process ends while this waits */
+	u_thread_exit(100 + (int)-r);
+}
+
+static __attribute__((noreturn)) void child_d(void)
+{
+	void *stack = u_thread_stack(STACK);
+	d_sfd = u_scheme_create("exitwake2");
+	if (!stack || d_sfd < 0)
+		u_exit(94);
+	if (u_thread_create(receiver, stack, NULL) <= 0)
+		u_exit(95);
+	while (!sh->receiving)
+		u_yield();
+	for (int i = 0; i < 50; i++)
+		u_yield();
+	u_exit(9);
+}
+
 /* Forks a process running FN and checks that it ends with status WANT. */
 static void run_child(__attribute__((noreturn)) void (*fn)(void), int want)
 {
@@ -183,6 +214,10 @@ int user_main(void)
 	run_child(child_b, 8);
 	sh->b_go = 1;
 	wait_closes(3);
+	U_EXPECT_EQ(u_free_frames(), free0);
+
+	run_child(child_d, 9);                          /* its receiving thread ended too */
+	U_EXPECT_EQ(u_open("exitwake2:x", O_RDWR), -ENOENT);
 	U_EXPECT_EQ(u_free_frames(), free0);
 
 	long fd = u_open("exitwake:go", O_RDWR);
