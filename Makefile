@@ -211,7 +211,10 @@ image: deps
 comma := ,
 # More than one CPU under TCG: one host thread per guest CPU (MTTCG). QEMU 7.2 allows it for all
 # three guests on an x86_64 host (its memory-ordering check passes for x86 and aarch64 guests).
-QEMU_ACCEL := $(if $(filter 1,$(KVM)),-accel kvm,-accel tcg$(if $(filter-out 1,$(SMP)),$(comma)thread=multi)) \
+# TCG_THREAD=single runs every CPU in one host thread, in turn (what -icount needs; make bench's
+# thread rows use it, see docs/performance.md).
+TCG_THREAD ?= $(if $(filter-out 1,$(SMP)),multi)
+QEMU_ACCEL := $(if $(filter 1,$(KVM)),-accel kvm,-accel tcg$(if $(TCG_THREAD),$(comma)thread=$(TCG_THREAD))) \
 	-smp $(SMP)
 
 run: image
@@ -277,17 +280,27 @@ $(LINUX_BENCH_DIR)/init: $(LINUX_BENCH_OBJS)
 	$(LD) $(ARCH_LDFLAGS) -static -nostdlib -z noexecstack -e _start -o $@ $^ $(USER_LIBGCC)
 $(LINUX_BENCH_DIR)/initramfs.cpio: $(LINUX_BENCH_DIR)/init tests/bench/mkinitramfs.py
 	python3 tests/bench/mkinitramfs.py $@ $<
+# The thread benchmark (tests/user/bench_threads.c) as the init of the 4-CPU boot.
+$(LINUX_BENCH_DIR)/bench_threads.o: tests/user/bench_threads.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -DBENCH_LINUX -c $< -o $@
+$(LINUX_BENCH_DIR)/init-threads: $(filter-out %/bench_vm.o,$(LINUX_BENCH_OBJS)) $(LINUX_BENCH_DIR)/bench_threads.o
+	$(LD) $(ARCH_LDFLAGS) -static -nostdlib -z noexecstack -e _start -o $@ $^ $(USER_LIBGCC)
+$(LINUX_BENCH_DIR)/initramfs-threads.cpio: $(LINUX_BENCH_DIR)/init-threads tests/bench/mkinitramfs.py
+	python3 tests/bench/mkinitramfs.py $@ $<
 -include $(wildcard $(LINUX_BENCH_DIR)/*.d)
 
 # The Linux kernel and the initramfs of this ARCH (fetches the kernel when it is missing).
 linux-bench: deps
 	@test -f $(LINUX_DIR)/kernel || tools/install-deps --linux $(ARCH)
-	$(MAKE) --no-print-directory $(LINUX_BENCH_DIR)/initramfs.cpio
+	$(MAKE) --no-print-directory $(LINUX_BENCH_DIR)/initramfs.cpio $(LINUX_BENCH_DIR)/initramfs-threads.cpio
 
-# The QEMU command that boots Debian's Linux with the benchmark as init (LOG: the serial log).
+# The QEMU command that boots Debian's Linux with the benchmark as init (LOG: the serial log;
+# LINUX_INIT=threads: the thread benchmark's initramfs).
+LINUX_INIT ?=
 print-qemu-linux:
 	@echo $(QEMU) $(QEMU_ACCEL) $(LINUX_QEMU_FLAGS) -kernel $(LINUX_DIR)/kernel \
-		-initrd $(LINUX_BENCH_DIR)/initramfs.cpio -append "'$(LINUX_APPEND)'" \
+		-initrd $(LINUX_BENCH_DIR)/initramfs$(if $(LINUX_INIT),-$(LINUX_INIT)).cpio -append "'$(LINUX_APPEND)'" \
 		-serial file:$(LOG) -display none -monitor none
 
 # compile_commands.json for the current ARCH, written without wrapping the compiler.

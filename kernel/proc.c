@@ -328,10 +328,9 @@ void proc_exit(int status)
 		leader->group_status = status;
 		__atomic_store_n(&exiting, exiting + 1, __ATOMIC_RELEASE);
 	}
-	/* threads in waitpid or thread_join return -EINTR and end; running ones end at their
-	 * next trap (a tick at the latest) */
-	wait_queue_wake_all_locked(&leader->child_wq);
-	wait_queue_wake_all_locked(&leader->thread_wq);
+	/* sleeping threads (waitpid, thread_join, a scheme call or receive) wake, return -EINTR
+	 * and end; running ones end at their next trap (a tick at the latest) */
+	sched_interrupt_group_locked(leader);
 	spin_unlock_irqrestore(&sched_lock, irq);
 	thread_end(status);
 }

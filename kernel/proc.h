@@ -87,10 +87,18 @@ struct proc {
  * callers re-check their condition in a loop). Interrupts must be masked. LOCK, when not NULL,
  * is held by the caller and guards the condition: it is released once the thread is on WQ
  * (interrupts stay masked), so a waker holding LOCK cannot miss it, and held again on return.
+ * In a thread of an ending process it yields once and returns (see proc_ending).
  * Process 0 may call it too: it stays runnable and polls (each call yields once, or waits for
  * an interrupt when nothing else can run on CPU 0), so a daemon that never answers it cannot
  * leave CPU 0 with nothing to run. */
 void proc_sleep(struct wait_queue *wq, struct spinlock *lock);
+
+/* Whether the calling thread's process is ending (SYS_EXIT, or a fatal fault, in some thread of
+ * it): from then on its threads do not sleep (proc_sleep returns after one yield) and a thread
+ * asleep when it began was woken (sched_interrupt_group_locked). Whoever sleeps in a loop checks
+ * it and gives up with -EINTR once what it waits for is left in a safe state; the thread then
+ * ends on its way back to user mode. False for process 0. */
+bool proc_ending(void);
 
 /* Makes every thread asleep on WQ runnable and empties WQ. The caller may hold any lock that
  * sched_lock comes after (mm/addrspace.h), e.g. the one guarding the sleepers' condition.
@@ -178,11 +186,18 @@ extern struct proc procs[PROC_MAX];
 /* Makes P (PROC_NEW, PROC_BLOCKED) runnable and wakes a CPU that may run it. sched_lock held. */
 void sched_make_runnable_locked(struct proc *p);
 
+/* Wakes every thread of LEADER's process that is asleep (PROC_BLOCKED), taking it off its wait
+ * queue, whatever it waits for; LEADER->group_exit must be set (in the same sched_lock hold as
+ * this call, so that no thread of the process goes to sleep after it: sched_block_locked). Each
+ * sleeper finds proc_ending() true and gives up. sched_lock held. */
+void sched_interrupt_group_locked(struct proc *leader);
+
 /* wait_queue_wake_all with sched_lock held. */
 void wait_queue_wake_all_locked(struct wait_queue *wq);
 
 /* Sleeps on WQ (NULL: on no queue; a waker sets the state itself) with sched_lock held, which
- * is released while asleep and held again on return. Process 0 polls instead. */
+ * is released while asleep and held again on return. Process 0 polls instead; a thread of an
+ * ending process (proc_ending) yields once instead. */
 void sched_block_locked(struct wait_queue *wq);
 
 /* Ends the current thread for good: its state must be PROC_ZOMBIE already, sched_lock held.

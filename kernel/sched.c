@@ -23,7 +23,6 @@
 #include "kernel/smp.h"
 #include "kernel/panic.h"
 #include "mm/addrspace.h"
-#include "mm/arch_mmu.h"
 
 struct spinlock sched_lock = SPINLOCK_INIT_RANKED("sched", LOCK_RANK_SCHED);
 
@@ -34,7 +33,6 @@ struct spinlock sched_lock = SPINLOCK_INIT_RANKED("sched", LOCK_RANK_SCHED);
 struct sched_cpu {
 	struct arch_context idle_ctx;  /* an AP's idle loop while a thread runs there */
 	struct proc *prev;             /* switched away from; its on_cpu is cleared by the next */
-	struct addrspace *as;          /* the last address space switch_locked activated here */
 	unsigned next_slot;            /* where the round-robin scan starts */
 	atomic_bool idle;              /* waiting for an interrupt with nothing to run */
 };
@@ -93,22 +91,31 @@ static void switch_locked(struct cpu *cpu, struct arch_context *from, struct pro
 		cpu->current = next;
 		if (next->kstack)
 			arch_set_kernel_stack(next->kstack + PROC_KSTACK);
+		/* No TLB flush here, also not between two threads of one space (where activating
+		 * changes nothing): every change that removes or narrows a translation is shot down
+		 * (mm/tlb.c) on every CPU that may cache it before it takes effect, so what this
+		 * CPU's TLB holds for the space is as good for the next thread as for the last.
+		 *  - x86 (no PCID, user entries never global): a CPU can cache a space only while
+		 *    the space is in its CR3, and its bit in the space's CPU set is set before CR3
+		 *    is loaded and cleared only after CR3 moved on. Switching between two threads of
+		 *    the space keeps CR3 and the bit, so every shootdown meanwhile sent this CPU its
+		 *    flush (and waited for it). i686 PAE: CR3 load caches the four PDPT entries, but
+		 *    a user space's are made at creation and never change (arch/x86/mmu.c).
+		 *  - aarch64: TLBI ... IS reaches every CPU, whatever it runs, including CPUs that
+		 *    ran the space earlier and kept its entries under its ASID; a space on the shared
+		 *    ASID is flushed by arch_mmu_space_activate itself.
+		 *  - Rights only added (vm_entry_sync_locked, COW_PT's unshare of a table this space
+		 *    alone holds) flush this CPU only, on every arch: a narrower entry elsewhere costs
+		 *    one more fault (x86 drops the faulting entry on a page fault; on aarch64 those
+		 *    flushes are broadcast anyway), with this flush here or without it.
+		 * That was the reason for the flush this replaced, written before shootdown existed. */
 		addrspace_activate(next->as);
-		/* Another thread of the same space: activating changed nothing, so the TLB may still
-		 * hold what the previous thread cached before another CPU changed the tables (no
-		 * shootdown reaches CPUs that merely ran the space). Dropping the space's entries here
-		 * keeps stale ones on the CPUs that run a thread of it right now only (TLB
-		 * shootdown's business). */
-		if (next->as && next->as == sc->as)
-			arch_tlb_flush_space(&next->as->mmu);
-		sc->as = next->as;
 		to = &next->ctx;
 	} else {
 		if (unlikely(cpu->id == 0))
 			panic("switch_locked: CPU 0 has no idle context (process 0 is its idle)");
 		cpu->current = NULL;
 		addrspace_activate(NULL);
-		sc->as = NULL;
 		to = &sc->idle_ctx;
 	}
 	arch_context_switch(from, to);
@@ -196,6 +203,14 @@ void sched_block_locked(struct wait_queue *wq)
 {
 	spin_assert_held(&sched_lock);
 	struct proc *p = proc_current();
+	if (p->pid != 0 && p->leader->group_exit) {
+		/* The process is ending (sched_interrupt_group_locked woke the sleepers): no new
+		 * sleep. Yield once instead, for a caller that waits for something bounded to
+		 * finish (a request another CPU is completing), and let it look again. */
+		p->state = PROC_RUNNABLE;
+		schedule_locked();
+		return;
+	}
 	if (wq) {
 		if (unlikely(p->waiting_on))
 			panic("tid %d sleeps on two wait queues", p->tid);
@@ -250,6 +265,37 @@ void wait_queue_wake_all_locked(struct wait_queue *wq)
 			kick_cpu_locked(0);                 /* process 0 may be polling */
 		p = next;
 	}
+}
+
+void sched_interrupt_group_locked(struct proc *leader)
+{
+	spin_assert_held(&sched_lock);
+	if (unlikely(!leader->group_exit))
+		panic("sched_interrupt_group_locked: pid %d is not ending", leader->pid);
+	for (unsigned i = 0; i < PROC_MAX; i++) {
+		struct proc *t = &procs[i];
+		if (t->leader != leader || t->state != PROC_BLOCKED)
+			continue;
+		struct wait_queue *wq = t->waiting_on;
+		if (wq) {
+			/* the queue may live on the sleeper's kernel stack: intact, it sleeps */
+			for (struct proc **pp = &wq->head; *pp; pp = &(*pp)->wait_next) {
+				if (*pp == t) {
+					*pp = t->wait_next;
+					break;
+				}
+			}
+			t->wait_next = NULL;
+			t->waiting_on = NULL;
+		}
+		sched_make_runnable_locked(t);
+	}
+}
+
+bool proc_ending(void)
+{
+	struct proc *p = proc_current();
+	return p && p->pid != 0 && __atomic_load_n(&p->leader->group_exit, __ATOMIC_RELAXED);
 }
 
 void wait_queue_wake_all(struct wait_queue *wq)

@@ -117,7 +117,8 @@ int scheme_create_user(const char *name, size_t len, struct scheme_file **out);
 
 /* Waits until a request is queued for the scheme whose daemon end is END, takes the oldest, and
  * copies its packet to user address UPKT. Returns 0, -EBADF (END is not a daemon's end),
- * -EFAULT (bad UPKT: the request stays first in the queue). */
+ * -EFAULT (bad UPKT: the request stays first in the queue), -EINTR (the caller's process is
+ * ending). A request its client withdrew meanwhile (the client's process ended) is skipped. */
 int scheme_recv(struct scheme_file *end, uintptr_t upkt);
 
 /* Answers the received request TAG of END's scheme with RESULT and wakes its client. Returns 0,

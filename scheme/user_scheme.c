@@ -10,7 +10,10 @@
  * MUNMAP notice that finds no memory takes one of NOTICE_POOL requests set aside at boot, which
  * go back to the pool when the daemon receives them (or dies), so a notice is lost only when
  * more than NOTICE_POOL of them are in flight while memory is out. Each request goes through: queued (u->head..tail, FIFO) -> received
- * (u->taken, blocking ones only) -> answered (done, client woken). The daemon's death (its scheme
+ * (u->taken, blocking ones only) -> answered (done, client woken). A client whose process ends
+ * while it waits (proc_ending) withdraws its request: off the queue or u->taken, borrow ended,
+ * finished with -EINTR; one the daemon holds out of every list (a receive copying it out) is
+ * marked cancelled and finished by that receive. The daemon's death (its scheme
  * fd closed, explicitly or by exit) fails every queued and received blocking request with -EIO,
  * drops the notices, and unregisters the name; files still open keep the struct scheme alive.
  *
@@ -51,6 +54,8 @@ struct scheme_request {
 	uintptr_t borrow_addr, client_page;
 	size_t borrow_len;
 	bool pooled;                       /* a notice from notice_pool: back there, not freed */
+	bool cancelled;                    /* scheme_lock: the client's process ends and RQ was in
+					    * the daemon's hands (scheme_recv finishes it) */
 };
 
 #define NOTICE_POOL 64
@@ -147,10 +152,38 @@ static void request_finish(struct scheme_request *rq, long result, struct addrsp
 	spin_unlock_irqrestore(&scheme_lock, irq);
 }
 
+/* Takes RQ off U's queue or its received list; returns false when it is in neither (a reply,
+ * a receive or the daemon's death holds it right now, and will finish it). */
+static bool request_unlink_locked(struct user_scheme *u, struct scheme_request *rq)
+{
+	spin_assert_held(&scheme_lock);
+	struct scheme_request *prev = NULL;
+	for (struct scheme_request **pp = &u->head; *pp; prev = *pp, pp = &(*pp)->next) {
+		if (*pp == rq) {
+			*pp = rq->next;
+			if (u->tail == rq)
+				u->tail = prev;
+			rq->next = NULL;
+			return true;
+		}
+	}
+	for (struct scheme_request **pp = &u->taken; *pp; pp = &(*pp)->next) {
+		if (*pp == rq) {
+			*pp = rq->next;
+			rq->next = NULL;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Sends the blocking request RQ (the caller filled op, id, offset, size, flags, path; this sets
  * tag, caller_pid and buf) to S and waits for the answer. With LEN > 0 the client's buffer [UBUF, UBUF + LEN) is lent to
  * the daemon with PROT and pkt.buf points at it there. Returns the answer, -EIO (dead daemon),
- * -EDEADLK (the caller is the daemon), -EFAULT (bad buffer) or -ENOMEM. */
+ * -EDEADLK (the caller is the daemon), -EFAULT (bad buffer), -ENOMEM, or -EINTR when the
+ * caller's process ends first (proc_ending): the request is then withdrawn - off the queue, or
+ * off the daemon's received list, whose later reply to its tag gets -EINVAL - and its borrow
+ * ended, before the client's stack (where RQ lives) can go. */
 static long user_call(struct scheme *s, struct scheme_request *rq, uintptr_t ubuf, size_t len,
 		      unsigned prot)
 {
@@ -201,8 +234,18 @@ static long user_call(struct scheme *s, struct scheme_request *rq, uintptr_t ubu
 			u->next_tag = 1;            /* 0 means "no answer wanted" */
 		rq->pkt.tag = u->next_tag;
 		enqueue_locked(u, rq);
-		while (!rq->done)
+		while (!rq->done) {
+			if (proc_ending() && !rq->cancelled) {
+				if (request_unlink_locked(u, rq)) {
+					spin_unlock_irqrestore(&scheme_lock, irq);
+					request_finish(rq, -EINTR, NULL);   /* ends the borrow */
+					irq = spin_lock_irqsave(&scheme_lock);
+					continue;
+				}
+				rq->cancelled = true;   /* in flight: its holder finishes it soon */
+			}
 			proc_sleep(&rq->wq, &scheme_lock);
+		}
 		spin_unlock_irqrestore(&scheme_lock, irq);
 	}
 	addrspace_put(das);
@@ -416,42 +459,55 @@ int scheme_recv(struct scheme_file *end, uintptr_t upkt)
 		u->notices_in_hand--;
 		u->notices--;
 	}
-	while (!u->head && !u->dead)
-		proc_sleep(&u->recv_wq, &scheme_lock);
-	struct scheme_request *rq = u->head;
-	if (rq) {
-		u->head = rq->next;
-		if (!u->head)
-			u->tail = NULL;
-		rq->next = NULL;
-	}
 	spin_unlock_irqrestore(&scheme_lock, irq);
-	if (!rq)
-		return -EIO;
+	for (;;) {
+		irq = spin_lock_irqsave(&scheme_lock);
+		while (!u->head && !u->dead && !proc_ending())
+			proc_sleep(&u->recv_wq, &scheme_lock);
+		struct scheme_request *rq = u->head;
+		if (rq) {
+			u->head = rq->next;
+			if (!u->head)
+				u->tail = NULL;
+			rq->next = NULL;
+		}
+		bool dead = u->dead;
+		spin_unlock_irqrestore(&scheme_lock, irq);
+		if (!rq)
+			return dead ? -EIO : -EINTR;
 
-	/* RQ is in no list now; only this daemon could complete it, and it is here */
-	if (arch_copy_to_user(upkt, &rq->pkt, sizeof(rq->pkt))) {
+		/* RQ is in no list now; only this daemon could complete it, and it is here (a
+		 * client whose process ends meanwhile marks it cancelled and waits for us) */
+		bool faulted = arch_copy_to_user(upkt, &rq->pkt, sizeof(rq->pkt)) != 0;
+		if (!rq->client && !faulted) {
+			irq = spin_lock_irqsave(&scheme_lock);
+			if (!u->dead)
+				u->notices_in_hand++;     /* counted in u->notices until the next receive */
+			spin_unlock_irqrestore(&scheme_lock, irq);
+			notice_free(rq);
+			return 0;
+		}
 		irq = spin_lock_irqsave(&scheme_lock);
-		rq->next = u->head;               /* back in front: the order stays FIFO */
-		u->head = rq;
-		if (!u->tail)
-			u->tail = rq;
+		bool cancelled = rq->client && rq->cancelled;
+		if (cancelled) {
+			/* in no list: finished below */
+		} else if (faulted) {
+			rq->next = u->head;       /* back in front: the order stays FIFO */
+			u->head = rq;
+			if (!u->tail)
+				u->tail = rq;
+		} else {
+			rq->next = u->taken;
+			u->taken = rq;
+		}
 		spin_unlock_irqrestore(&scheme_lock, irq);
-		return -EFAULT;
+		if (cancelled) {
+			request_finish(rq, -EINTR, NULL);
+			if (!faulted)
+				continue;         /* delivered a withdrawn request: take the next */
+		}
+		return faulted ? -EFAULT : 0;
 	}
-	if (!rq->client) {
-		irq = spin_lock_irqsave(&scheme_lock);
-		if (!u->dead)
-			u->notices_in_hand++;         /* counted in u->notices until the next receive */
-		spin_unlock_irqrestore(&scheme_lock, irq);
-		notice_free(rq);
-		return 0;
-	}
-	irq = spin_lock_irqsave(&scheme_lock);
-	rq->next = u->taken;
-	u->taken = rq;
-	spin_unlock_irqrestore(&scheme_lock, irq);
-	return 0;
 }
 
 bool scheme_notices_pending(long pid)

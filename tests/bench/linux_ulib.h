@@ -1,5 +1,5 @@
 /* The Linux side of `make bench`: the few calls of tests/user/lib/ulib.h that the benchmark
- * program tests/user/bench_vm.c uses, implemented on Linux's own system calls (x86_64 `syscall`,
+ * programs tests/user/bench_vm.c and tests/user/bench_threads.c use, implemented on Linux's own system calls (x86_64 `syscall`,
  * i686 `int $0x80`, aarch64 `svc 0`), so that the same source, built with -DBENCH_LINUX, runs
  * as the only process (/init) of an initramfs under Debian's Linux kernel. No C library: the
  * program is static and freestanding like our user programs, and prints with the kernel's own
@@ -28,6 +28,24 @@ long u_free_frames(void);
 void *u_mmap(void *addr, size_t len, int prot, int flags);
 long u_munmap(void *addr, size_t len);
 long u_mprotect(void *addr, size_t len, int prot);
+
+/* Threads (for tests/user/bench_threads.c), as tests/user/lib/ulib.h declares them: ENTRY(ARG)
+ * runs on the stack below STACK_TOP (16-byte aligned) in a clone(CLONE_VM | CLONE_THREAD | ...)
+ * thread and ends with u_thread_exit (exit(2): this thread only). u_thread_join waits (yielding)
+ * until Linux has cleared the thread's tid word, i.e. the thread has exited; *STATUS gets 0.
+ * u_getcpu: getcpu(2). */
+#if defined(__i386__)
+#define U_THREAD_ENTRY __attribute__((regparm(1), noreturn))
+typedef void (*u_thread_fn)(void *arg) __attribute__((regparm(1)));
+#else
+#define U_THREAD_ENTRY __attribute__((noreturn))
+typedef void (*u_thread_fn)(void *arg);
+#endif
+long u_thread_create(u_thread_fn entry, void *stack_top, void *arg);
+__attribute__((noreturn)) void u_thread_exit(int status);
+long u_thread_join(long tid, int *status);
+void *u_thread_stack(size_t size);
+long u_getcpu(void);
 
 /* mmap's error convention: a result in the last page of the address space is -errno. */
 static inline bool u_mmap_failed(void *p) { return (uintptr_t)p >= (uintptr_t)-4096; }

@@ -46,3 +46,4 @@ KTEST(user_thread_exit_group_last_thread_and_fault) { ktest_run_user_program("th
 KTEST(user_thread_fork_copies_the_calling_thread) { ktest_run_user_program("thread_fork", 0); }
 KTEST(user_thread_two_threads_break_one_cow_page) { ktest_run_user_program("thread_cow", 0); }
 KTEST(user_thread_fork_and_fault_storms) { ktest_run_user_program("thread_storm", 0); }
+KTEST(user_thread_exit_wakes_a_scheme_call) { ktest_run_user_program("thread_exit_scheme", 0); }
