@@ -121,8 +121,8 @@ for arch in "${arches[@]}"; do
 			parse_log "$log" "$col" ours only_new
 		[ "$with_linux" = 1 ] || continue
 		if [ -n "$icount" ] && [ "$arch" != aarch64 ]; then
-			# x86_64 6.1 stops after starting its second CPU under -icount with round-robin
-			# CPUs (seen with and without x2APIC; aarch64 boots): no Linux value then.
+			# Debian's x86 6.1 (x86_64 and i686 both seen) stops while starting its CPUs under
+			# -icount with round-robin CPUs; aarch64 boots. No Linux value then.
 			echo "$col Linux (4 CPUs): skipped under -icount (Debian's x86 Linux does not finish" \
 				"bringing its CPUs up there; see docs/performance.md)"
 			continue
