@@ -7,6 +7,7 @@
 #ifndef TESTS_BENCH_LINUX_ULIB_H
 #define TESTS_BENCH_LINUX_ULIB_H
 
+#include "tests/user/lib/cycles.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>

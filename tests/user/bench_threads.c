@@ -25,19 +25,6 @@
 #define SLICE_PAGES  (SLICE_BYTES / U_PAGE)
 #define STACK_BYTES  (16 * U_PAGE)
 
-static inline uint64_t cycles(void)
-{
-#if defined(__aarch64__)
-	uint64_t v;
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v) :: "memory");
-	return v;
-#else
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
-	return (uint64_t)hi << 32 | lo;
-#endif
-}
-
 /* A spin-wait hint: under QEMU's round-robin TCG, pause / yield also hand the host thread to
  * the next virtual CPU, so a waiting CPU costs a few instructions per turn. */
 static inline void spin_hint(void)
@@ -72,10 +59,10 @@ static void run_slice(struct worker *w)
 	while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
 		spin_hint();
 	w->cpu = u_getcpu();
-	uint64_t t0 = cycles();
+	uint64_t t0 = u_cycles();
 	for (size_t off = 0; off < SLICE_BYTES; off += U_PAGE)
 		((volatile uint8_t *)w->slice)[off] = 1;
-	w->t1 = cycles();
+	w->t1 = u_cycles();
 	w->t0 = t0;
 }
 

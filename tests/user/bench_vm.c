@@ -31,20 +31,6 @@ static long bench_counter_hz(uint64_t *hz)
 #define FAULT_BYTES   (64 * MIB)      /* the fault benchmarks' mapping */
 #define SYSCALL_LOOPS 256u            /* one-page mmap/munmap/mprotect calls per repetition */
 
-static inline uint64_t cycles(void)
-{
-#if defined(__aarch64__)
-	uint64_t v;
-	/* the isb keeps the read from being hoisted above the code being timed */
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v) :: "memory");
-	return v;
-#else
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
-	return (uint64_t)hi << 32 | lo;
-#endif
-}
-
 /* Sorts the BENCH_REPS samples in place and returns the middle one. */
 static uint64_t median(uint64_t *v)
 {
@@ -131,9 +117,9 @@ static void bench_first_touch(size_t len)
 	uint64_t s[BENCH_REPS];
 	for (unsigned r = 0; r < BENCH_REPS; r++) {
 		uint8_t *m = map_private(len);
-		uint64_t t0 = cycles();
+		uint64_t t0 = u_cycles();
 		write_pages(m, len);
-		uint64_t t1 = cycles();
+		uint64_t t1 = u_cycles();
 		unmap(m, len);
 		s[r] = (t1 - t0) / (len / U_PAGE);
 	}
@@ -149,11 +135,11 @@ static void bench_zero_frame(size_t len)
 	unsigned sum = 0;
 	for (unsigned r = 0; r < BENCH_REPS; r++) {
 		uint8_t *m = map_private(len);
-		uint64_t t0 = cycles();
+		uint64_t t0 = u_cycles();
 		sum += read_pages(m, len);
-		uint64_t t1 = cycles();
+		uint64_t t1 = u_cycles();
 		write_pages(m, len);
-		uint64_t t2 = cycles();
+		uint64_t t2 = u_cycles();
 		unmap(m, len);
 		rd[r] = (t1 - t0) / (len / U_PAGE);
 		wr[r] = (t2 - t1) / (len / U_PAGE);
@@ -180,11 +166,11 @@ static void bench_cow(size_t len)
 		if (pid < 0)
 			die("fork", pid);
 		if (pid == 0) {
-			uint64_t t0 = cycles();
+			uint64_t t0 = u_cycles();
 			write_pages(m, U_PAGE);
-			uint64_t t1 = cycles();
+			uint64_t t1 = u_cycles();
 			write_pages(m + U_PAGE, len - U_PAGE);
-			uint64_t t2 = cycles();
+			uint64_t t2 = u_cycles();
 			shared[1] = t1 - t0;
 			shared[0] = t2 - t1;
 			u_exit(0);
@@ -224,18 +210,18 @@ static void bench_fork(unsigned mib_populated)
 	for (unsigned r = 0; r < BENCH_REPS; r++) {
 		write_pages(m, len);
 		shared[0] = ~0ull;
-		uint64_t t0 = cycles();
+		uint64_t t0 = u_cycles();
 		long pid = u_fork();
 		if (pid == 0) {
-			shared[0] = cycles();
+			shared[0] = u_cycles();
 			u_exit(0);
 		}
-		uint64_t t1 = cycles();
+		uint64_t t1 = u_cycles();
 		if (pid < 0)
 			die("fork", pid);
 		int status = -1;
 		long got = u_waitpid(pid, &status);
-		uint64_t t2 = cycles();
+		uint64_t t2 = u_cycles();
 		if (got != pid || status != 0)
 			die("fork child", status);
 		uint64_t child_start = shared[0];
@@ -254,28 +240,28 @@ static void bench_syscalls(void)
 {
 	uint64_t mm[BENCH_REPS], mtm[BENCH_REPS], mp[BENCH_REPS];
 	for (unsigned r = 0; r < BENCH_REPS; r++) {
-		uint64_t t0 = cycles();
+		uint64_t t0 = u_cycles();
 		for (unsigned k = 0; k < SYSCALL_LOOPS; k++)
 			unmap(map_private(U_PAGE), U_PAGE);
-		uint64_t t1 = cycles();
+		uint64_t t1 = u_cycles();
 		for (unsigned k = 0; k < SYSCALL_LOOPS; k++) {
 			uint8_t *p = map_private(U_PAGE);
 			*(volatile uint8_t *)p = 1;
 			unmap(p, U_PAGE);
 		}
-		uint64_t t2 = cycles();
+		uint64_t t2 = u_cycles();
 		mm[r] = (t1 - t0) / SYSCALL_LOOPS;
 		mtm[r] = (t2 - t1) / SYSCALL_LOOPS;
 
 		uint8_t *p = map_private(U_PAGE);
 		*(volatile uint8_t *)p = 1;
-		uint64_t t3 = cycles();
+		uint64_t t3 = u_cycles();
 		for (unsigned k = 0; k < SYSCALL_LOOPS; k++) {
 			long err = u_mprotect(p, U_PAGE, k & 1 ? PROT_READ | PROT_WRITE : PROT_READ);
 			if (err)
 				die("mprotect", err);
 		}
-		uint64_t t4 = cycles();
+		uint64_t t4 = u_cycles();
 		unmap(p, U_PAGE);
 		mp[r] = (t4 - t3) / SYSCALL_LOOPS;
 	}

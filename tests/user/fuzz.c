@@ -265,20 +265,6 @@ static void one_op(void)
 		mem_op_access(A_READ);
 }
 
-/* Returns the cycle counter user mode may read (SYS_CYCLES_HZ gives its frequency). */
-static uint64_t cycles(void)
-{
-#if defined(__aarch64__)
-	uint64_t v;
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v) :: "memory");
-	return v;
-#else
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
-	return ((uint64_t)hi << 32) | lo;
-#endif
-}
-
 /* Runs ops from FIRST on; never returns. */
 static __attribute__((noreturn)) void run_ops(unsigned long first)
 {
@@ -291,7 +277,7 @@ static __attribute__((noreturn)) void run_ops(unsigned long first)
 		rnd();
 		if (cur_op && cur_op % PROGRESS_EVERY == 0 && hz >= 1000)   /* time per op over a run */
 			u_printf("fuzz: op %lu after %llu ms\n", cur_op,
-				 (unsigned long long)((cycles() - start_cycles) / (hz / 1000)));
+				 (unsigned long long)((u_cycles() - start_cycles) / (hz / 1000)));
 		if (check_every && cur_op % check_every == 0) {
 			mb->checks++;
 			long problems = u_check();
@@ -366,7 +352,7 @@ int user_main(void)
 		return 102;
 	mb->ram_phys = phys;
 	long daemon = testfs_start();                  /* our child: serves "testfs" until .exit */
-	start_cycles = cycles();
+	start_cycles = u_cycles();
 	if (daemon < 0)
 		return 103;
 	unsigned long next = 0;

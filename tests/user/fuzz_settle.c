@@ -21,20 +21,6 @@ struct shared {
 	volatile int closes;         /* CLOSE notices the daemon handled */
 };
 
-/* Returns the cycle counter readable in user mode (the kernel enables it on aarch64). */
-static uint64_t cycles(void)
-{
-#if defined(__aarch64__)
-	uint64_t v;
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v) :: "memory");
-	return v;
-#else
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
-	return ((uint64_t)hi << 32) | lo;
-#endif
-}
-
 /* The daemon: answers OPEN with FILE_ID ("exit": then ends), and handles CLOSE slowly. */
 static __attribute__((noreturn)) void daemon_main(struct shared *sh, uint64_t hz)
 {
@@ -62,8 +48,8 @@ static __attribute__((noreturn)) void daemon_main(struct shared *sh, uint64_t hz
 		} else if (pkt.op == SCHEME_OP_CLOSE) {
 			U_EXPECT_EQ(pkt.tag, 0);
 			U_EXPECT_EQ(pkt.id, FILE_ID);
-			uint64_t start = cycles();
-			while (cycles() - start < hz / 1000 * SPIN_MS)
+			uint64_t start = u_cycles();
+			while (u_cycles() - start < hz / 1000 * SPIN_MS)
 				;
 			U_EXPECT_EQ(u_munmap(pages, UNMAP_PAGES * U_PAGE), 0);
 			sh->closes++;

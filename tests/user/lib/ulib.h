@@ -3,6 +3,7 @@
 #ifndef TESTS_USER_ULIB_H
 #define TESTS_USER_ULIB_H
 
+#include "tests/user/lib/cycles.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
