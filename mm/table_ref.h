@@ -12,8 +12,8 @@
  * consecutive tables mostly lie in one section (128 MiB). Start it with TABLE_REF_CACHE_INIT
  * (no section: the first lookup misses). */
 struct table_ref_cache {
-	pfn_t base;
-	pfn_t count;
+	unsigned long base;              /* frame numbers in a word: see table_ref_get */
+	unsigned long count;
 	struct pageinfo *pages;
 };
 #define TABLE_REF_CACHE_INIT { 0, 0, NULL }
@@ -22,13 +22,15 @@ struct table_ref_cache {
  * table already referenced (by the entry being copied); panics otherwise. Needs no lock. */
 static inline void table_ref_get(struct table_ref_cache *cache, paddr_t pa)
 {
-	pfn_t pfn = paddr_to_pfn(pa);
+	/* A word holds the frame number on every arch (i686: 32 bits reach 16 TiB, PAE RAM ends at
+	 * 64 GiB), so the hit path needs no 64-bit arithmetic on i686. */
+	unsigned long pfn = (unsigned long)paddr_to_pfn(pa);
 	if (unlikely(pfn - cache->base >= cache->count)) {
 		struct section *s = section_table_active() ?
 				    section_find(section_table_active(), pfn) : NULL;
 		if (unlikely(!s))
-			panic("table %#llx has no pageinfo", (unsigned long long)pa);
-		*cache = (struct table_ref_cache){ s->base_pfn, s->count, s->pages };
+			panic("table at frame number %#lx has no pageinfo", pfn);
+		*cache = (struct table_ref_cache){ (unsigned long)s->base_pfn, s->count, s->pages };
 	}
 	struct pageinfo *pi = &cache->pages[pfn - cache->base];
 	uint32_t flags = atomic_load_explicit(&pi->flags, memory_order_relaxed);
@@ -37,8 +39,8 @@ static inline void table_ref_get(struct table_ref_cache *cache, paddr_t pa)
 	 * overflow and a stray mode bit. */
 	if (unlikely((flags & (PAGEINFO_TYPE_MASK | PAGEINFO_LEVEL_MASK)) != PAGEINFO_PAGE_TABLE ||
 		     old - 1 >= PAGEINFO_COUNT_MAX - 1))
-		panic("frame %#llx (flags %#x, count %#x) is not a linked leaf table",
-		      (unsigned long long)pa, (unsigned)flags, (unsigned)old);
+		panic("frame number %#lx (flags %#x, count %#x) is not a linked leaf table", pfn,
+		      (unsigned)flags, (unsigned)old);
 }
 
 #endif

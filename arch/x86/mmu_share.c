@@ -214,10 +214,11 @@ static int share_pd(struct mmu_space *parent, struct mmu_space *child, paddr_t p
 	unsigned long links = 0, protected = 0;
 	for (unsigned i = lo; i < hi; i++) {
 		x86_pte_t e = ((volatile x86_pte_t *)p)[i];
-		if (!(e & X86_PTE_P))
+		/* P and R/W are in the low word on both modes (i686 then tests one word, not two) */
+		if (!((uint32_t)e & X86_PTE_P))
 			continue;
-		if (e & X86_PTE_RW) {
-			/* R/W is in the low word on both modes (the CPU may set A there meanwhile) */
+		if ((uint32_t)e & X86_PTE_RW) {
+			/* (the CPU may set A in that word meanwhile: an atomic AND) */
 			__atomic_fetch_and((uint32_t *)&p[i], ~(uint32_t)X86_PTE_RW,
 					   __ATOMIC_RELAXED);
 			protected++;
