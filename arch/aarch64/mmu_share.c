@@ -111,6 +111,7 @@ static int leaf_table_copy(paddr_t pt, paddr_t *copy)
 	if (aarch64_table_alloc(0, copy))
 		return -ENOMEM;
 	pte_t *src = pt_virt(pt), *dst = pt_virt(*copy);
+	struct table_ref_cache frames = TABLE_REF_CACHE_INIT;
 	for (unsigned i = 0; i < PT_ENTRIES; i++) {
 		pte_t e = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 		if (!(e & PTE_VALID))
@@ -120,12 +121,8 @@ static int leaf_table_copy(paddr_t pt, paddr_t *copy)
 			ro = aarch64_leaf_write_protect(e);
 		} while (ro != e && !__atomic_compare_exchange_n(&src[i], &e, ro, false,
 								 __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-		struct pageinfo *fpi = pageinfo_of(e & PTE_ADDR_MASK);
-		if (fpi) {
-			if (pageinfo_refcount(fpi) == 1)
-				pageinfo_set_cow(fpi);   /* 1 -> 2: now copy-on-write */
-			pageinfo_get(fpi);
-		}
+		/* 1 -> 2 makes the frame copy-on-write */
+		frame_ref_get_cow(&frames, (unsigned long)((e & PTE_ADDR_MASK) >> FRAME_SHIFT));
 		dst[i] = ro;
 	}
 	dsb(ishst);

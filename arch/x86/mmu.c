@@ -123,8 +123,11 @@ x86_pte_t x86_link_entry(paddr_t pa, unsigned level)
 }
 
 /* Allocates a zeroed page-table frame of LEVEL for SPACE and stores it in *PA. Returns 0 or
- * -ENOMEM. The PAE root must lie below 4 GiB (CR3 is 32 bits): it comes from the lowest free
- * frames. */
+ * -ENOMEM. The PAE root must lie below 4 GiB (CR3 is 32 bits): it comes from the direct map
+ * (below 768 MiB). Not from frame_alloc's "first section on the list": that list puts a section
+ * that was full and got a frame back at its head, and at 4 GiB of RAM the user frames
+ * (FRAME_HIGH) fill a section above 4 GiB: after a 128 MiB region's pages came and went, a fork
+ * got a root above 4 GiB and failed with -ENOMEM. */
 int x86_table_alloc(struct mmu_space *space, unsigned level, paddr_t *pa)
 {
 	if (fail_after != X86_MMU_NO_FAILURE && fail_after-- == 0) {
@@ -135,7 +138,7 @@ int x86_table_alloc(struct mmu_space *space, unsigned level, paddr_t *pa)
 	if (x86_mmu_table_source)
 		err = x86_mmu_table_source(pa);
 	else if (X86_PT_LEVELS == 3 && level == TOP)
-		err = frame_alloc_contig(1, 1, pa);     /* the lowest free frame */
+		err = frame_alloc_flags(FRAME_DIRECT, pa);
 	else
 		err = frame_alloc(pa);
 	if (err)

@@ -107,19 +107,17 @@ static int leaf_table_copy(struct mmu_space *space, paddr_t pt, paddr_t *copy)
 		return -ENOMEM;
 	x86_pte_t *src = x86_table_map(pt);
 	x86_pte_t *dst = x86_table_map(*copy);
+	struct table_ref_cache frames = TABLE_REF_CACHE_INIT;
 	for (unsigned i = 0; i < X86_PT_ENTRIES; i++) {
 		/* (On i686 the halves are read apart; the CPU changes only A/D, in the low one.) */
 		x86_pte_t e = ((volatile x86_pte_t *)src)[i];
-		if (!(e & X86_PTE_P))
+		if (!((uint32_t)e & X86_PTE_P))
 			continue;
-		while ((e & X86_PTE_RW) && !x86_pte_cas(&src[i], &e, e & ~(x86_pte_t)X86_PTE_RW))
-			;
-		struct pageinfo *fpi = pageinfo_of(e & X86_PTE_ADDR_MASK);
-		if (fpi) {
-			if (pageinfo_refcount(fpi) == 1)
-				pageinfo_set_cow(fpi);   /* 1 -> 2: now copy-on-write */
-			pageinfo_get(fpi);
-		}
+		if ((uint32_t)e & X86_PTE_RW)    /* R/W in the low word; the CPU may set A/D there */
+			__atomic_fetch_and((uint32_t *)&src[i], ~(uint32_t)X86_PTE_RW,
+					   __ATOMIC_RELAXED);
+		/* 1 -> 2 makes the frame copy-on-write */
+		frame_ref_get_cow(&frames, (unsigned long)((e & X86_PTE_ADDR_MASK) >> FRAME_SHIFT));
 		dst[i] = e & ~(x86_pte_t)X86_PTE_RW;
 	}
 	x86_table_unmap(dst);

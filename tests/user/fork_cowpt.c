@@ -150,7 +150,8 @@ int user_main(void)
 	if (u_mmap_failed((void *)flags))
 		return 100;
 	/* 512 MiB where RAM allows it; 64 MiB on i686, whose frames above its direct map make every
-	 * fault and check slower under TCG than a boot's time budget allows for 512 MiB. */
+	 * fault and check slower under TCG than a boot's time budget allows for more (128 MiB at
+	 * 4 GiB ran past 600 s; it once failed a fork with -ENOMEM: see x86_table_alloc). */
 	size_t big = sizeof(void *) == 8 ? 512ul << 20 : 64ul << 20;
 	region_len = u_free_frames() > (long)(big / U_PAGE + 16384) ? big : 64ul << 20;
 	region = u_mmap((void *)REGION_BASE, region_len, PROT_READ | PROT_WRITE,

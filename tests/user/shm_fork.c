@@ -157,7 +157,6 @@ struct fork_report {
 	volatile long result;            /* what fork returned */
 	volatile long leaked;            /* frames missing after the failed fork */
 	volatile long problems;          /* SYS_CHECK after it */
-	volatile long parent_quiet;      /* the parent made its first writes after forking W */
 };
 
 /* fork under injected allocation failures (every Nth allocation, N = 1, 2, ...) in a helper
@@ -179,12 +178,9 @@ static void fork_fails_cleanly(void)
 	long enomem = 0, ok = 0;
 	for (unsigned long n = 1; n <= 2000 && !ok; n++) {
 		r->result = 1;
-		r->parent_quiet = 0;
 		long f0 = u_free_frames();
 		long w = u_fork();
 		if (w == 0) {
-			while (!r->parent_quiet)
-				u_yield();
 			long f = u_free_frames();
 			sys3(SYS_INJECT, INJECT_EVERY, (long)n, 0);
 			long pid = u_fork();
@@ -201,12 +197,6 @@ static void fork_fails_cleanly(void)
 			r->result = pid;
 			u_exit(0);
 		}
-		/* Our first writes after the fork copy leaf tables and pages (our stack, this
-		 * page's table); with several CPUs they would run while W counts frames, so they
-		 * happen before W starts counting. */
-		volatile long stack_touch = w;
-		(void)stack_touch;
-		r->parent_quiet = 1;
 		int status = -1;
 		U_EXPECT_EQ(u_waitpid(w, &status), w);
 		if (status == 0) {
