@@ -2,13 +2,20 @@
  * it, with copy-on-write for private pages.
  *
  * Shared page tables (COW_PT, mm/arch_mmu.h): a leaf table (2 MiB of address space) whose span
- * holds only plain private memory (Allocated grants without a file) is not copied: the child
- * points at the parent's table, both upper entries become read-only, and no entry or frame
- * count is touched, so a fork costs the child's root and upper tables whatever is mapped; each
- * side's first change under the table copies it (arch_mmu_unshare). A leaf table that holds
- * anything else (AllocatedShared, PhysBorrowed, External, FmapBorrowed, a private file mapping)
- * is copied entry by entry as below: a MAP_SHARED page must stay writable in both, which a
- * read-only upper entry would forbid, and device or borrowed pages take no CoW. So is every
+ * holds only plain private memory (Allocated grants without a file) and shared anonymous memory
+ * of an object (AllocatedShared with a shm object) is not copied: the child points at the
+ * parent's table, both upper entries become read-only, and no entry or frame count is touched,
+ * so a fork costs the child's root and upper tables whatever is mapped; each side's first
+ * change under the table copies it (arch_mmu_unshare). How a MAP_SHARED page under such a table
+ * stays writable: a write to it faults on the read-only upper entry; the fault path unshares
+ * first (the copy write-protects every entry in both tables and takes a reference on the
+ * object's frame for the new entry), then the AllocatedShared resolver finds the entry present
+ * and makes it writable with the grant's rights: the same frame, which the object holds, so
+ * both sides keep writing one page (no copy ever happens to an object's frame: its shared bit
+ * is set). A leaf table that holds anything else (a contiguous AllocatedShared grant without an
+ * object, PhysBorrowed, External, FmapBorrowed, a private file mapping) is copied entry by
+ * entry as below: device or borrowed pages take no CoW, and their entries must keep their
+ * rights. So is every
  * private page of a space that has lent one of its private frames (vm_borrow, lent_private): a
  * lent frame must not become CoW (see "Exception" below), and sharing would hide it. The rules
  * below are for the entries fork copies.
@@ -161,22 +168,33 @@ static bool plain_private(const struct grant *g)
 	return g->provider.kind == GRANT_ALLOCATED && !g->provider.allocated.cow_file_ref.file;
 }
 
-/* Returns whether every grant of AS that overlaps the leaf-table span at VA is plain private. */
-static bool span_plain_private_locked(struct addrspace *as, uintptr_t va)
+/* Returns whether a leaf table holding entries of G may be shared: G is plain private memory,
+ * or shared anonymous memory of an object (whose entries the child would fault in from the
+ * object anyway; a write under the read-only link unshares the table, then maps the object's
+ * frame writable again, see the top of this file). */
+static bool table_shareable(const struct grant *g)
+{
+	return plain_private(g) ||
+	       (g->provider.kind == GRANT_ALLOCATED_SHARED && g->provider.allocated_shared.obj);
+}
+
+/* Returns whether every grant of AS that overlaps the leaf-table span at VA lets its table be
+ * shared (table_shareable). */
+static bool span_shareable_locked(struct addrspace *as, uintptr_t va)
 {
 	spin_assert_held(&as->lock);
 	for (struct grant *g = grant_tree_lower_bound(&as->grants, va);
 	     g && g->start < va + MMU_SHARE_SPAN; g = grant_tree_next(g))
-		if (!plain_private(g))
+		if (!table_shareable(g))
 			return false;
 	return true;
 }
 
 /* Gives the child the entries [LO, HI) of a plain private grant, inside the leaf-table span at
- * SPAN: shares the table when nothing but plain private memory lies under it, else copies. */
+ * SPAN: shares the table when nothing but shareable memory lies under it, else copies. */
 static int fork_span_locked(struct fork_ctx *fc, uintptr_t span, uintptr_t lo, uintptr_t hi)
 {
-	if (span_plain_private_locked(fc->parent, span)) {
+	if (span_shareable_locked(fc->parent, span)) {
 		if (span == fc->last_shared)     /* the previous grant shared it already */
 			return 0;
 		fc->last_shared = span;
@@ -232,6 +250,8 @@ static int fork_grant_locked(struct fork_ctx *fc, struct grant *pg)
 	fc->pg = pg;
 	fc->cg = cg;
 
+	if (pg->provider.kind == GRANT_ALLOCATED_SHARED && pg->provider.allocated_shared.obj)
+		return 0;                /* the object has the frames: nothing to copy */
 #if COW_PT
 	if (plain_private(pg) && !fc->parent->lent_private)
 		return fork_private_shared_locked(fc, pg);
@@ -243,8 +263,6 @@ static int fork_grant_locked(struct fork_ctx *fc, struct grant *pg)
 	if (pg->provider.kind == GRANT_ALLOCATED) {
 		fn = fork_private_batch;
 	} else if (pg->provider.kind == GRANT_ALLOCATED_SHARED) {
-		if (pg->provider.allocated_shared.obj)
-			return 0;        /* the object has the frames: nothing to copy */
 		fn = fork_shared_batch;
 	} else if (pg->provider.kind == GRANT_FMAP_BORROWED) {
 		fn = fork_fmap_batch;

@@ -26,6 +26,7 @@
 #include "mm/frame.h"
 #include "mm/pageinfo.h"
 #include "mm/section.h"
+#include "mm/table_ref.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 
@@ -110,6 +111,7 @@ static int leaf_table_copy(paddr_t pt, paddr_t *copy)
 	if (aarch64_table_alloc(0, copy))
 		return -ENOMEM;
 	pte_t *src = pt_virt(pt), *dst = pt_virt(*copy);
+	struct table_ref_cache frames = TABLE_REF_CACHE_INIT;
 	for (unsigned i = 0; i < PT_ENTRIES; i++) {
 		pte_t e = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 		if (!(e & PTE_VALID))
@@ -119,12 +121,8 @@ static int leaf_table_copy(paddr_t pt, paddr_t *copy)
 			ro = aarch64_leaf_write_protect(e);
 		} while (ro != e && !__atomic_compare_exchange_n(&src[i], &e, ro, false,
 								 __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-		struct pageinfo *fpi = pageinfo_of(e & PTE_ADDR_MASK);
-		if (fpi) {
-			if (pageinfo_refcount(fpi) == 1)
-				pageinfo_set_cow(fpi);   /* 1 -> 2: now copy-on-write */
-			pageinfo_get(fpi);
-		}
+		/* 1 -> 2 makes the frame copy-on-write */
+		frame_ref_get_cow(&frames, (unsigned long)((e & PTE_ADDR_MASK) >> FRAME_SHIFT));
 		dst[i] = ro;
 	}
 	dsb(ishst);
@@ -198,25 +196,41 @@ static int for_each_link(struct mmu_space *space, uintptr_t start, uintptr_t end
 	return 0;
 }
 
-/* for_each_link: shares the L3 table of *SLOT with the child CTX (see arch_mmu_share). */
-static int share_link(struct mmu_space *parent, pte_t *slot, uintptr_t va, void *ctx)
+/* Shares with CHILD the valid L3 tables linked by entries [LO, HI) of the parent's L2 table
+ * L2, which covers the gigabyte at VA (see arch_mmu_share): one pass over the L2 table, the
+ * child's found (or made, when some entry is valid) once. Returns 0 or -ENOMEM. */
+static int share_l2(struct mmu_space *parent, struct mmu_space *child, pte_t *l2, uintptr_t va,
+		    unsigned lo, unsigned hi)
 {
-	struct mmu_space *child = ctx;
+	while (lo < hi && !(l2[lo] & PTE_VALID))
+		lo++;
 	paddr_t cl2;
+	if (lo == hi)
+		return 0;
 	if (l2_of(child, va, true, &cl2))
 		return -ENOMEM;
-	if (!(*slot & PTE_APTABLE_RO))
-		parent->shared_links++;
-	pte_t e = *slot | PTE_APTABLE_RO;
-	*slot = e;                               /* only the parent's lock holder writes it */
-	pageinfo_get(table_pi(e & PTE_ADDR_MASK));
-	pte_t *cslot = &pt_virt(cl2)[PT_INDEX(va, 2)];
-	if (*cslot & PTE_VALID)
-		panic("arch_mmu_share: child of %p already maps a table at %p", (void *)parent,
-		      (void *)va);
-	*cslot = e;
-	child->table_frames++;
-	child->shared_links++;
+	pte_t *c = pt_virt(cl2);
+	struct table_ref_cache refs = TABLE_REF_CACHE_INIT;
+	unsigned long links = 0, protected = 0;
+	for (unsigned i = lo; i < hi; i++) {
+		pte_t e = l2[i];                 /* only the parent's lock holder writes it */
+		if (!(e & PTE_VALID))
+			continue;
+		if (!(e & PTE_APTABLE_RO)) {
+			e |= PTE_APTABLE_RO;
+			l2[i] = e;
+			protected++;
+		}
+		table_ref_get(&refs, e & PTE_ADDR_MASK);
+		if (MM_DEBUG && unlikely(c[i] & PTE_VALID))
+			panic("arch_mmu_share: child of %p already maps a table at L2 index %u of %p",
+			      (void *)parent, i, (void *)va);
+		c[i] = e;
+		links++;
+	}
+	parent->shared_links += protected;
+	child->table_frames += links;
+	child->shared_links += links;
 	return 0;
 }
 
@@ -226,7 +240,27 @@ int arch_mmu_share(struct mmu_space *parent, struct mmu_space *child, uintptr_t 
 	if (start % MMU_SHARE_SPAN || end % MMU_SHARE_SPAN)
 		panic("arch_mmu_share: [%p, %p) is not made of leaf-table spans", (void *)start,
 		      (void *)end);
-	int err = for_each_link(parent, start, end, share_link, child);
+	const uintptr_t gib = 1ul << PT_LEVEL_SHIFT(1);
+	uintptr_t va = start;
+	end = MIN(end, USER_TOP);
+	int err = 0;
+	while (va < end && !err) {
+		pte_t *table = pt_virt(parent->root);
+		unsigned hw = 0;
+		for (; hw < 2; hw++) {
+			pte_t e = table[PT_INDEX(va, hw)];
+			if (!(e & PTE_VALID))
+				break;
+			table = pt_virt(e & PTE_ADDR_MASK);
+		}
+		/* past the absent L0/L1 entry's span, or to the end of the L2 table's gigabyte */
+		uintptr_t step = hw < 2 ? 1ul << PT_LEVEL_SHIFT(hw) : gib;
+		uintptr_t next = MIN(ALIGN_DOWN(va, step) + step, end);
+		if (hw == 2)
+			err = share_l2(parent, child, table, va, PT_INDEX(va, 2),
+				       PT_INDEX(next - 1, 2) + 1);
+		va = next;
+	}
 	dsb(ishst);
 	return err;
 }
@@ -239,18 +273,38 @@ static int unshare_fn(struct mmu_space *space, pte_t *slot, uintptr_t va, void *
 	return *slot & PTE_APTABLE_RO ? unshare_link(space, slot) : 0;
 }
 
-/* for_each_link: detaches a shared L3 table that lies inside the range CTX points at. */
+/* The shared L3 tables arch_mmu_detach has taken out of a space and not yet dropped: their
+ * descriptors are cleared; one TLB flush covers the whole batch before the references go. */
+#define DETACH_BATCH 64
+struct detach_ctx {
+	uintptr_t start, end;
+	unsigned count;
+	paddr_t tables[DETACH_BATCH];
+};
+
+/* Flushes SPACE's TLB, then drops the references of the tables in D. */
+static void detach_flush(struct mmu_space *space, struct detach_ctx *d)
+{
+	if (!d->count)
+		return;
+	arch_tlb_flush_space(space);             /* TLB before put */
+	for (unsigned k = 0; k < d->count; k++)
+		leaf_table_put(d->tables[k]);
+	d->count = 0;
+}
+
+/* for_each_link: takes out a shared L3 table that lies inside the range of CTX (a detach_ctx). */
 static int detach_fn(struct mmu_space *space, pte_t *slot, uintptr_t va, void *ctx)
 {
-	const uintptr_t *range = ctx;
-	if (!(*slot & PTE_APTABLE_RO) || va < range[0] || va + MMU_SHARE_SPAN > range[1])
+	struct detach_ctx *d = ctx;
+	if (!(*slot & PTE_APTABLE_RO) || va < d->start || va + MMU_SHARE_SPAN > d->end)
 		return 0;
-	paddr_t pt = *slot & PTE_ADDR_MASK;
+	d->tables[d->count++] = *slot & PTE_ADDR_MASK;
 	*slot = 0;
 	space->table_frames--;
 	space->shared_links--;
-	arch_tlb_flush_space(space);             /* TLB before put */
-	leaf_table_put(pt);
+	if (d->count == DETACH_BATCH)
+		detach_flush(space, d);
 	return 0;
 }
 
@@ -263,9 +317,11 @@ int arch_mmu_unshare(struct mmu_space *space, uintptr_t start, uintptr_t end)
 
 void arch_mmu_detach(struct mmu_space *space, uintptr_t start, uintptr_t end)
 {
-	uintptr_t range[2] = { start, end };
-	if (space->shared_links)
-		for_each_link(space, start, end, detach_fn, range);
+	if (!space->shared_links)
+		return;
+	struct detach_ctx d = { .start = start, .end = end, .count = 0 };
+	for_each_link(space, start, end, detach_fn, &d);
+	detach_flush(space, &d);
 }
 
 paddr_t arch_mmu_leaf_table(struct mmu_space *space, uintptr_t va, bool *shared)

@@ -123,10 +123,14 @@ x86_pte_t x86_link_entry(paddr_t pa, unsigned level)
 }
 
 /* Allocates a zeroed page-table frame of LEVEL for SPACE and stores it in *PA. Returns 0 or
- * -ENOMEM. On i686 every table comes from the direct map (below 768 MiB): the PAE root must lie
- * below 4 GiB (CR3 holds 32 bits), and QEMU 7.2's i386 TCG does not walk tables above 4 GiB (a
- * process with its tables there faulted forever on present pages; its `info tlb` does not see
- * them either), though the SDM allows them. Tables in the direct map also need no kmap. */
+ * -ENOMEM. On i686 every table comes from the direct map (below 768 MiB). The PAE root must lie
+ * below 4 GiB (CR3 holds 32 bits), and frame_alloc's O(1) path does not give the lowest frame:
+ * it takes the first section on its list, and a section that was full and got a frame back
+ * heads that list - at 4 GiB of RAM, one above 4 GiB once a 128 MiB region's user frames
+ * (FRAME_HIGH) came and went, and the next fork failed with -ENOMEM. The other levels: QEMU
+ * 7.2's i386 TCG does not walk tables above 4 GiB (a process with its tables there faulted
+ * forever on present pages; its `info tlb` did not see them either), though the SDM allows
+ * them. Tables in the direct map also need no kmap. */
 int x86_table_alloc(struct mmu_space *space, unsigned level, paddr_t *pa)
 {
 	_Static_assert(X86_PT_LEVELS == 4 || X86_DIRECT_MAP_LIMIT <= 0x100000000ull,

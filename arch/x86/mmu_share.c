@@ -23,6 +23,7 @@
 #include "mm/frame.h"
 #include "mm/pageinfo.h"
 #include "mm/section.h"
+#include "mm/table_ref.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 
@@ -106,19 +107,17 @@ static int leaf_table_copy(struct mmu_space *space, paddr_t pt, paddr_t *copy)
 		return -ENOMEM;
 	x86_pte_t *src = x86_table_map(pt);
 	x86_pte_t *dst = x86_table_map(*copy);
+	struct table_ref_cache frames = TABLE_REF_CACHE_INIT;
 	for (unsigned i = 0; i < X86_PT_ENTRIES; i++) {
 		/* (On i686 the halves are read apart; the CPU changes only A/D, in the low one.) */
 		x86_pte_t e = ((volatile x86_pte_t *)src)[i];
-		if (!(e & X86_PTE_P))
+		if (!((uint32_t)e & X86_PTE_P))
 			continue;
-		while ((e & X86_PTE_RW) && !x86_pte_cas(&src[i], &e, e & ~(x86_pte_t)X86_PTE_RW))
-			;
-		struct pageinfo *fpi = pageinfo_of(e & X86_PTE_ADDR_MASK);
-		if (fpi) {
-			if (pageinfo_refcount(fpi) == 1)
-				pageinfo_set_cow(fpi);   /* 1 -> 2: now copy-on-write */
-			pageinfo_get(fpi);
-		}
+		if ((uint32_t)e & X86_PTE_RW)    /* R/W in the low word; the CPU may set A/D there */
+			__atomic_fetch_and((uint32_t *)&src[i], ~(uint32_t)X86_PTE_RW,
+					   __ATOMIC_RELAXED);
+		/* 1 -> 2 makes the frame copy-on-write */
+		frame_ref_get_cow(&frames, (unsigned long)((e & X86_PTE_ADDR_MASK) >> FRAME_SHIFT));
 		dst[i] = e & ~(x86_pte_t)X86_PTE_RW;
 	}
 	x86_table_unmap(dst);
@@ -194,26 +193,65 @@ static int for_each_link(struct mmu_space *space, uint64_t start, uint64_t end, 
 	return 0;
 }
 
-/* for_each_link: shares the leaf table of entry E with the child CTX (see arch_mmu_share). */
-static int share_link(struct mmu_space *parent, paddr_t pd, unsigned i, uint64_t va, x86_pte_t e,
-		      void *ctx)
+/* Shares with CHILD the present leaf tables linked by entries [LO, HI) of the parent's page
+ * directory PD, which covers the gigabyte at VA (see arch_mmu_share): one pass over the PD, the
+ * child's PD found (or made, when some entry is present) once. Returns 0 or -ENOMEM. */
+static int share_pd(struct mmu_space *parent, struct mmu_space *child, paddr_t pd, uint64_t va,
+		    unsigned lo, unsigned hi)
 {
-	struct mmu_space *child = ctx;
+	x86_pte_t *p = x86_table_map(pd);
+	while (lo < hi && !(((volatile x86_pte_t *)p)[lo] & X86_PTE_P))
+		lo++;
 	paddr_t cpd;
-	if (pd_of(child, (uintptr_t)va, true, &cpd))
-		return -ENOMEM;
-	if (e & X86_PTE_RW)
-		parent->shared_links++;
-	while (!x86_table_cas(pd, i, &e, e & ~(x86_pte_t)X86_PTE_RW))
-		;
-	pageinfo_get(table_pi(e & X86_PTE_ADDR_MASK));
-	x86_pte_t old = x86_table_exchange(cpd, i, e & ~(x86_pte_t)X86_PTE_RW);
-	if (old & X86_PTE_P)
-		panic("arch_mmu_share: child of %p already maps a table at %#llx", (void *)parent,
-		      (unsigned long long)va);
-	child->table_frames++;
-	child->shared_links++;
+	if (lo == hi || pd_of(child, (uintptr_t)va, true, &cpd)) {
+		x86_table_unmap(p);
+		return lo == hi ? 0 : -ENOMEM;
+	}
+	x86_pte_t *c = x86_table_map(cpd);
+	struct table_ref_cache refs = TABLE_REF_CACHE_INIT;
+	unsigned long links = 0, protected = 0;
+	for (unsigned i = lo; i < hi; i++) {
+		x86_pte_t e = ((volatile x86_pte_t *)p)[i];
+		/* P and R/W are in the low word on both modes (i686 then tests one word, not two) */
+		if (!((uint32_t)e & X86_PTE_P))
+			continue;
+		if ((uint32_t)e & X86_PTE_RW) {
+			/* (the CPU may set A in that word meanwhile: an atomic AND) */
+			__atomic_fetch_and((uint32_t *)&p[i], ~(uint32_t)X86_PTE_RW,
+					   __ATOMIC_RELAXED);
+			protected++;
+		}
+		table_ref_get(&refs, e & X86_PTE_ADDR_MASK);
+		if (MM_DEBUG && unlikely(c[i] & X86_PTE_P))
+			panic("arch_mmu_share: child of %p already maps a table at PD index %u of %#llx",
+			      (void *)parent, i, (unsigned long long)va);
+		c[i] = e & ~(x86_pte_t)X86_PTE_RW;
+		links++;
+	}
+	x86_table_unmap(c);
+	x86_table_unmap(p);
+	parent->shared_links += protected;
+	child->table_frames += links;
+	child->shared_links += links;
 	return 0;
+}
+
+/* Stores in *PD the page directory of SPACE over the gigabyte at VA, or 0 when an upper entry is
+ * absent; then *SKIP is the first address past that absent subtree. */
+static void pd_or_skip(struct mmu_space *space, uint64_t va, paddr_t *pd, uint64_t *skip)
+{
+	paddr_t t = space->root;
+	for (unsigned l = TOP; l > 1; l--) {
+		x86_pte_t e = x86_table_read(t, x86_level_index(va, l));
+		if (!(e & X86_PTE_P)) {
+			uint64_t span = 1ull << x86_level_shift(l);
+			*pd = 0;
+			*skip = (va & ~(span - 1)) + span;
+			return;
+		}
+		t = e & X86_PTE_ADDR_MASK;
+	}
+	*pd = t;
 }
 
 int arch_mmu_share(struct mmu_space *parent, struct mmu_space *child, uintptr_t start,
@@ -222,7 +260,26 @@ int arch_mmu_share(struct mmu_space *parent, struct mmu_space *child, uintptr_t 
 	if (start % MMU_SHARE_SPAN || end % MMU_SHARE_SPAN)
 		panic("arch_mmu_share: [%p, %p) is not made of leaf-table spans", (void *)start,
 		      (void *)end);
-	return for_each_link(parent, start, end, share_link, child);
+	uint64_t span2 = 1ull << x86_level_shift(2);
+	uint64_t va = start;
+	uint64_t stop = MIN((uint64_t)end, ((uint64_t)X86_USER_TOP + MMU_SHARE_SPAN - 1) &
+					      ~(uint64_t)(MMU_SHARE_SPAN - 1));
+	while (va < stop) {
+		paddr_t pd;
+		uint64_t next = 0;
+		pd_or_skip(parent, va, &pd, &next);
+		if (!pd) {
+			va = next;
+			continue;
+		}
+		next = MIN((va & ~(span2 - 1)) + span2, stop);
+		unsigned hi = x86_level_index(next - 1, 1) + 1;
+		int err = share_pd(parent, child, pd, va, x86_level_index(va, 1), hi);
+		if (err)
+			return err;
+		va = next;
+	}
+	return 0;
 }
 
 /* for_each_link: makes a shared leaf table private (arch_mmu_unshare). */
@@ -234,18 +291,39 @@ static int unshare_fn(struct mmu_space *space, paddr_t pd, unsigned i, uint64_t 
 	return e & X86_PTE_RW ? 0 : unshare_link(space, pd, i, e);
 }
 
-/* for_each_link: detaches a shared leaf table that lies inside the range CTX points at. */
+/* The shared leaf tables arch_mmu_detach has taken out of a space and not yet dropped: their
+ * links are cleared; one shootdown covers the whole batch before the references go. */
+#define DETACH_BATCH 64
+struct detach_ctx {
+	uint64_t start, end;
+	unsigned count;
+	paddr_t tables[DETACH_BATCH];
+};
+
+/* Flushes SPACE's TLB on every CPU, then drops the references of the tables in D. */
+static void detach_flush(struct mmu_space *space, struct detach_ctx *d)
+{
+	if (!d->count)
+		return;
+	mmu_space_shootdown(space);              /* every CPU's TLB before put */
+	for (unsigned k = 0; k < d->count; k++)
+		leaf_table_put(d->tables[k]);
+	d->count = 0;
+}
+
+/* for_each_link: takes out a shared leaf table that lies inside the range of CTX (a detach_ctx). */
 static int detach_fn(struct mmu_space *space, paddr_t pd, unsigned i, uint64_t va, x86_pte_t e,
 		     void *ctx)
 {
-	const uint64_t *range = ctx;
-	if ((e & X86_PTE_RW) || va < range[0] || va + (1ull << x86_level_shift(1)) > range[1])
+	struct detach_ctx *d = ctx;
+	if ((e & X86_PTE_RW) || va < d->start || va + (1ull << x86_level_shift(1)) > d->end)
 		return 0;
 	x86_table_exchange(pd, i, 0);
 	space->table_frames--;
 	space->shared_links--;
-	mmu_space_shootdown(space);              /* every CPU's TLB before put */
-	leaf_table_put(e & X86_PTE_ADDR_MASK);
+	d->tables[d->count++] = e & X86_PTE_ADDR_MASK;
+	if (d->count == DETACH_BATCH)
+		detach_flush(space, d);
 	return 0;
 }
 
@@ -258,9 +336,11 @@ int arch_mmu_unshare(struct mmu_space *space, uintptr_t start, uintptr_t end)
 
 void arch_mmu_detach(struct mmu_space *space, uintptr_t start, uintptr_t end)
 {
-	uint64_t range[2] = { start, end };
-	if (space->shared_links)
-		for_each_link(space, start, end, detach_fn, range);
+	if (!space->shared_links)
+		return;
+	struct detach_ctx d = { .start = start, .end = end, .count = 0 };
+	for_each_link(space, start, end, detach_fn, &d);
+	detach_flush(space, &d);
 }
 
 paddr_t arch_mmu_leaf_table(struct mmu_space *space, uintptr_t va, bool *shared)

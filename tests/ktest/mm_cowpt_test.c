@@ -205,6 +205,68 @@ KTEST(mm_cowpt_munmap_and_mprotect_under_shared_tables)
 	addrspace_destroy(grandchild);
 	EXPECT_EQ(frame_count_free(), start);
 }
+
+/* A leaf table holding shared anonymous memory next to private pages is shared too: the fork
+ * costs no leaf table; a write to the shared page (either side) unshares the table, then maps
+ * the object's frame writable again (no page copy), and both sides see each other's writes. */
+KTEST(mm_cowpt_table_with_a_shared_page_is_shared_and_the_page_stays_shared)
+{
+	uint64_t start = free_start();
+	struct addrspace *parent, *child;
+	ASSERT_EQ(addrspace_create(&parent), 0);
+	uintptr_t a, s;
+	ASSERT_EQ(vm_mmap(parent, BASE, 4 * PG, RW, PRIV | MAP_FIXED, &a), 0);
+	ASSERT_EQ(vm_mmap(parent, BASE + 8 * PG, PG, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED,
+			  &s), 0);
+	for (size_t i = 0; i < 4; i++) {
+		uint8_t b = byte_of(i);
+		ASSERT_EQ(vm_space_write(parent, BASE + i * PG, &b, 1), 0);
+	}
+	uint8_t b = 0x51;
+	ASSERT_EQ(vm_space_write(parent, s, &b, 1), 0);
+	EXPECT_EQ(parent->mmu.table_frames, UPPER_TABLES + 1);
+
+	uint64_t before = frame_count_free();
+	unsigned long heap_before = heap_frames();
+	ASSERT_EQ(addrspace_fork(parent, &child), 0);
+	EXPECT_EQ(before - frame_count_free(), UPPER_TABLES + (heap_frames() - heap_before));
+	bool ps, cs;
+	EXPECT_EQ(table_refs(parent, s, &ps), 2);
+	EXPECT_EQ(table_refs(child, s, &cs), 2);
+	EXPECT_TRUE(ps && cs);
+	EXPECT_EQ(byte_at(child, s), 0x51);                      /* through the shared table */
+	EXPECT_EQ(vm_check_all(), 0);
+
+	/* The child writes the shared page: its table is copied, the page is not. */
+	b = 0x52;
+	before = frame_count_free();
+	ASSERT_EQ(vm_space_write(child, s, &b, 1), 0);
+	EXPECT_EQ(before - frame_count_free(), 1);
+	EXPECT_EQ(byte_at(parent, s), 0x52);
+	unsigned f = 0;
+	paddr_t cpa, ppa;
+	ASSERT_TRUE(arch_mmu_query(&child->mmu, s, &cpa, &f));
+	EXPECT_TRUE(f & MMU_WRITE);
+	EXPECT_EQ(vm_check_all(), 0);
+	/* The parent writes it: its table is its own by now (no copy), the same frame. */
+	b = 0x53;
+	before = frame_count_free();
+	ASSERT_EQ(vm_space_write(parent, s, &b, 1), 0);
+	EXPECT_EQ(before - frame_count_free(), 0);
+	ASSERT_TRUE(arch_mmu_query(&parent->mmu, s, &ppa, NULL));
+	EXPECT_EQ(ppa, cpa);
+	EXPECT_EQ(byte_at(child, s), 0x53);
+	/* The private pages stayed copy-on-write. */
+	b = 0x54;
+	ASSERT_EQ(vm_space_write(child, BASE + PG, &b, 1), 0);
+	EXPECT_EQ(byte_at(parent, BASE + PG), byte_of(1));
+	EXPECT_EQ(byte_at(child, BASE + 2 * PG), byte_of(2));
+	EXPECT_EQ(vm_check_all(), 0);
+	addrspace_destroy(parent);
+	EXPECT_EQ(byte_at(child, s), 0x53);
+	addrspace_destroy(child);
+	EXPECT_EQ(frame_count_free(), start);
+}
 #else
 KTEST(mm_cowpt_off_fork_copies_entries)
 {

@@ -3,7 +3,9 @@
  * number of frames as a fork of the same process with one page of the region populated (to the
  * frame: with COW_PT=0 it costs one more leaf table per 2 MiB instead), a first write in the
  * child costs exactly one table and one page (COW_PT=0: the page), both sides keep their data,
- * and every frame comes back whichever side lets go of the region first. Exit status = failed checks.
+ * and every frame comes back whichever side lets go of the region first; a MAP_SHARED page in
+ * a span of private pages does not keep that span's table from being shared, and stays shared.
+ * Exit status = failed checks.
  *
  * How the fork cost is measured from user mode: the child signals through a MAP_SHARED page
  * once it is running and then waits; the parent reads the free-frame count at that point. What
@@ -78,6 +80,40 @@ static long measured_fork(bool big)
 	return cost;
 }
 
+/* A MAP_SHARED page in the leaf-table span of private pages at MIXED (COW_PT shares that table
+ * at fork too): each side's write to it, a hardware write fault under a read-only upper entry
+ * on the first try, reaches the other side; the private pages stay copy-on-write; the child's
+ * exit gives back every frame. */
+static void shared_page_beside_private(uint8_t *mixed, volatile uint8_t *shm)
+{
+	long free0 = u_free_frames();
+	flags[0] = flags[1] = 0;
+	long pid = u_fork();
+	if (pid == 0) {
+		U_EXPECT_EQ(shm[0], 0x31);
+		shm[0] = 0x32;
+		flags[0] = 1;
+		while (!flags[1])
+			u_yield();
+		U_EXPECT_EQ(shm[0], 0x33);
+		mixed[U_PAGE] = 0x99;
+		U_EXPECT_EQ(mixed[U_PAGE], 0x99);
+		U_EXPECT_EQ(mixed[2 * U_PAGE], byte_of(2));
+		u_exit(u_failures());
+	}
+	while (!flags[0])
+		u_yield();
+	U_EXPECT_EQ(shm[0], 0x32);
+	shm[0] = 0x33;
+	flags[1] = 1;
+	int status = -1;
+	U_EXPECT_EQ(u_waitpid(pid, &status), pid);
+	U_EXPECT_EQ(status, 0);
+	U_EXPECT_EQ(mixed[U_PAGE], byte_of(1));
+	U_EXPECT_EQ(u_free_frames(), free0);
+	U_EXPECT_EQ(u_check(), 0);
+}
+
 /* The parent's tables go first: after a fork the parent unmaps the whole region (what its exit
  * does to it: the shared tables are detached, nothing copied), then the child checks the data,
  * writes and exits. Every frame of the region and its leaf tables come back then (with COW_PT=0
@@ -128,6 +164,22 @@ int user_main(void)
 	 * per 2 MiB). */
 	region[0] = byte_of(0);
 	long cost_small = measured_fork(false);
+
+	/* A span of 4 private pages and a MAP_SHARED page, below the region: shared at fork as a
+	 * whole (COW_PT=0: copied, one leaf table). */
+	uint8_t *mixed = u_mmap((void *)(REGION_BASE - SPAN), 4 * U_PAGE, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+	volatile uint8_t *shm = u_mmap((void *)(REGION_BASE - SPAN + 8 * U_PAGE), U_PAGE,
+				       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
+	if ((uintptr_t)mixed != REGION_BASE - SPAN || (uintptr_t)shm != REGION_BASE - SPAN + 8 * U_PAGE)
+		return 102;
+	for (size_t i = 0; i < 4; i++)
+		mixed[i * U_PAGE] = byte_of(i);
+	shm[0] = 0x31;
+	U_EXPECT_EQ(measured_fork(false) - cost_small, COW_PT ? 0 : 1);
+	shared_page_beside_private(mixed, shm);
+	U_EXPECT_EQ(u_munmap(mixed, 4 * U_PAGE), 0);
+	U_EXPECT_EQ(u_munmap((void *)shm, U_PAGE), 0);
 	for (size_t i = 0; i < pages; i++)
 		region[i * U_PAGE] = byte_of(i);
 	long cost_big = measured_fork(true);
