@@ -1,5 +1,5 @@
 /* fork of a process with a large populated private region (512 MiB when there is room for it,
- * 128 MiB on i686, 64 MiB where RAM is short) with copy-on-write page tables (COW_PT, mm/fork.c): the fork costs the same
+ * 64 MiB where RAM is short) with copy-on-write page tables (COW_PT, mm/fork.c): the fork costs the same
  * number of frames as a fork of the same process with one page of the region populated (to the
  * frame: with COW_PT=0 it costs one more leaf table per 2 MiB instead), a first write in the
  * child costs exactly one table and one page (COW_PT=0: the page), both sides keep their data,
@@ -149,10 +149,9 @@ int user_main(void)
 	flags = u_mmap(NULL, U_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
 	if (u_mmap_failed((void *)flags))
 		return 100;
-	/* 512 MiB where RAM allows it; 128 MiB on i686, whose frames above its direct map make every
-	 * fault and check slower under TCG than a boot's time budget allows for 512 MiB (at 4G and
-	 * 6G most of it lies above 4 GiB: that found page tables QEMU could not walk there). */
-	size_t big = sizeof(void *) == 8 ? 512ul << 20 : 128ul << 20;
+	/* 512 MiB where RAM allows it, else 64 MiB. On i686 at 4G and 6G most of it lies above
+	 * 4 GiB: this test found that QEMU does not walk page tables there (x86_table_alloc). */
+	size_t big = 512ul << 20;
 	region_len = u_free_frames() > (long)(big / U_PAGE + 16384) ? big : 64ul << 20;
 	region = u_mmap((void *)REGION_BASE, region_len, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
