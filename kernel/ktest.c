@@ -4,6 +4,8 @@
 #include "kernel/kprintf.h"
 #include "kernel/string.h"
 #include "kernel/panic.h"
+#include "kernel/boot_info.h"
+#include "kernel/cmdline.h"
 
 extern const struct ktest __start_ktests[], __stop_ktests[];
 
@@ -126,4 +128,15 @@ int ktest_run_all(const char *filter)
 	}
 	kprintf("%u passed, %u failed\n", passed, failed);
 	return (int)failed;
+}
+
+unsigned ktest_expected_cpus(void)
+{
+	extern struct boot_info *boot_info;
+	char text[16];
+	uint64_t n;
+	if (!boot_info || !cmdline_get(boot_info->cmdline, "smp", text, sizeof(text)) ||
+	    !cmdline_parse_size(text, &n))
+		return 0;
+	return (unsigned)n;
 }

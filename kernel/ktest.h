@@ -74,6 +74,10 @@ void ktest_trap_disarm(void);
 /* Called by the unexpected-trap path: if a test armed a catch, resumes that test (no return). */
 void ktest_trap_catch(const struct trap_info *info);
 
+/* Returns the CPU count the kernel command line promises (smp=N; the test script's images always
+ * pass it), or 0 when it says nothing. */
+unsigned ktest_expected_cpus(void);
+
 /* Runs the registered tests FILTER selects (empty: all; else a comma-separated list of words, a
  * test runs when its name contains one: the kernel command line's ktest=...), in file and line
  * order; prints KTAP and the summary; returns the number of failures. */

@@ -3,27 +3,12 @@
  * once with 4 CPUs and once with 1; the tests expect exactly that many CPUs online. */
 #include <stdatomic.h>
 #include "kernel/ktest.h"
-#include "kernel/boot_info.h"
-#include "kernel/cmdline.h"
 #include "kernel/errno.h"
 #include "kernel/smp.h"
 
-extern struct boot_info *boot_info;
-
-/* The CPU count the command line promises (smp=N), or 0 when it says nothing. */
-static unsigned expected_cpus(void)
-{
-	char text[16];
-	uint64_t n;
-	if (!cmdline_get(boot_info->cmdline, "smp", text, sizeof(text)) ||
-	    !cmdline_parse_size(text, &n))
-		return 0;
-	return (unsigned)n;
-}
-
 KTEST(smp_all_cpus_online)
 {
-	unsigned want = expected_cpus();
+	unsigned want = ktest_expected_cpus();
 	ASSERT_NE(want, 0);                      /* the image's grub.cfg always passes smp= */
 	ktest_log("%u CPUs online, %u expected", smp_cpu_count(), want);
 	EXPECT_EQ(smp_cpu_found(), want);

@@ -5,23 +5,8 @@
  * distinct CPUs while its four threads all run. */
 #include "kernel/ktest.h"
 #include "tests/ktest/user_program.h"
-#include "kernel/boot_info.h"
-#include "kernel/cmdline.h"
 #include "kernel/proc.h"
 #include "kernel/smp.h"
-
-extern struct boot_info *boot_info;
-
-/* The CPU count the command line promises (smp=N), or 0 when it says nothing. */
-static unsigned expected_cpus(void)
-{
-	char text[16];
-	uint64_t n;
-	if (!cmdline_get(boot_info->cmdline, "smp", text, sizeof(text)) ||
-	    !cmdline_parse_size(text, &n))
-		return 0;
-	return (unsigned)n;
-}
 
 KTEST(sched_process_0_runs_on_cpu_0)
 {
@@ -36,7 +21,7 @@ KTEST(sched_process_0_runs_on_cpu_0)
 
 KTEST(user_threads_run_on_every_cpu_at_once)
 {
-	unsigned want = expected_cpus();
+	unsigned want = ktest_expected_cpus();
 	ASSERT_NE(want, 0);
 	ktest_run_user_program("thread_cpus", want < 4 ? (int)want : 4);
 }
